@@ -1,0 +1,388 @@
+// Interface commands, in VPP's vocabulary, parsed into ops:: calls.
+#include <fmt/format.h>
+
+#include "control/cli.hpp"
+#include "graph/threads.hpp"
+#include "infra/error.hpp"
+#include "io/if_ops.hpp"
+#include "io/interface.hpp"
+
+namespace vp {
+
+namespace {
+
+Interface& iface_of_kind(Args& a, IfKind k) {
+  Interface& i = a.iface();
+  if (i.kind != k) fail("{} is a {} interface, not {}", i.name, kind_name(i.kind), kind_name(k));
+  return i;
+}
+
+void reply_created(Out& o, uint32_t idx) {
+  Interface* i = ifs().at(idx);
+  o.line("{}", i->name);
+  if (o.json) o.j = {{"name", i->name}, {"sw_if_index", idx}};
+}
+
+nlohmann::json if_json(Interface& i) {
+  IfCounters c = ifs().counters(i.index);
+  uint64_t missed = i.port->rx_missed();
+  return {{"name", i.name},
+          {"sw_if_index", i.index},
+          {"kind", kind_name(i.kind)},
+          {"admin_up", i.admin_up},
+          {"link_up", i.port->link_up()},
+          {"mtu", i.mtu},
+          {"mac", i.mac.str()},
+          {"l2", i.l2 == L2Mode::xconnect ? "xconnect" : "l3"},
+          {"xconnect", i.xc_tx == kNoIf ? "" : ifs().at(i.xc_tx) ? ifs().at(i.xc_tx)->name : ""},
+          {"counters",
+           {{"rx_packets", c.rx_packets},
+            {"rx_bytes", c.rx_bytes},
+            {"tx_packets", c.tx_packets},
+            {"tx_bytes", c.tx_bytes},
+            {"drops", c.drops},
+            {"tx_errors", c.tx_errors},
+            {"rx_missed", missed},
+            {"punts", c.punts}}}};
+}
+
+void show_interface(Args& a, Out& o) {
+  std::vector<Interface*> list;
+  if (a.done())
+    list = ifs().all();
+  else
+    list.push_back(&a.iface());
+  a.end();
+  nlohmann::json arr = nlohmann::json::array();
+  o.line("{:<28}{:>5}  {:<6}{:>6}  {:<16}{:>16}", "Name", "Idx", "State", "MTU", "Counter", "Count");
+  for (auto* i : list) {
+    auto j = if_json(*i);
+    arr.push_back(j);
+    std::string state = i->admin_up ? (i->port->link_up() ? "up" : "up/nl") : "down";
+    auto& c = j["counters"];
+    std::vector<std::pair<const char*, uint64_t>> rows;
+    for (auto [what, key] : {std::pair{"rx packets", "rx_packets"}, {"rx bytes", "rx_bytes"},
+                             {"tx packets", "tx_packets"}, {"tx bytes", "tx_bytes"}, {"drops", "drops"},
+                             {"tx-error", "tx_errors"}, {"rx-miss", "rx_missed"}, {"punt", "punts"}})
+      if (uint64_t v = c[key]) rows.push_back({what, v});
+    if (rows.empty()) rows.push_back({"", 0});
+    for (size_t r = 0; r < rows.size(); r++) {
+      std::string v = rows[r].second ? std::to_string(rows[r].second) : "";
+      if (r == 0)
+        o.line("{:<28}{:>5}  {:<6}{:>6}  {:<16}{:>16}", i->name, i->index, state, i->mtu, rows[r].first, v);
+      else
+        o.line("{:<49}{:<16}{:>16}", "", rows[r].first, v);
+    }
+  }
+  if (o.json) o.j = arr;
+}
+
+CliRegistration cmds[] = {
+    {{"create host-interface name", "create host-interface name <linux-if>",
+      "attach a Linux interface with AF_PACKET (host-<linux-if>)",
+      [](Args& a, Out& o) {
+        auto n = a.word("Linux interface name");
+        a.end();
+        reply_created(o, ops::create_af_packet(n));
+      }}},
+    {{"delete host-interface name", "delete host-interface name <linux-if>", "remove an AF_PACKET interface",
+      [](Args& a, Out&) {
+        auto n = a.word("Linux interface name");
+        a.end();
+        Interface& i = ifs().get("host-" + n);
+        ops::delete_interface(i.index);
+      }}},
+    {{"create interface af_xdp", "create interface af_xdp host-if <linux-if> [name <n>] [num-rx-queues <n>]",
+      "attach a Linux interface with AF_XDP",
+      [](Args& a, Out& o) {
+        ops::AfXdpArgs x;
+        while (!a.done()) {
+          if (a.accept("host-if"))
+            x.host_if = a.word("host-if");
+          else if (a.accept("name"))
+            x.name = a.word("name");
+          else if (a.accept("num-rx-queues"))
+            x.rx_queues = uint16_t(a.num("num-rx-queues", 64));
+          else
+            a.end();
+        }
+        if (x.host_if.empty()) fail("missing host-if <linux-if>");
+        reply_created(o, ops::create_af_xdp(x));
+      }}},
+    {{"delete interface af_xdp", "delete interface af_xdp <if>", "remove an AF_XDP interface",
+      [](Args& a, Out&) {
+        Interface& i = iface_of_kind(a, IfKind::af_xdp);
+        a.end();
+        ops::delete_interface(i.index);
+      }}},
+    {{"create tap",
+      "create tap [id <n>] [host-if-name <name>] [host-ns <netns>] [host-ip4-addr <a/n>] [host-ip6-addr <a/n>] "
+      "[host-mtu-size <n>] [host-mac-addr <mac>]",
+      "create a TAP interface (tap<id>) whose kernel side may sit in another namespace",
+      [](Args& a, Out& o) {
+        TapArgs t;
+        t.id = UINT32_MAX;
+        while (!a.done()) {
+          if (a.accept("id"))
+            t.id = uint32_t(a.num("id", 65535));
+          else if (a.accept("host-if-name"))
+            t.host_if = a.word("host-if-name");
+          else if (a.accept("host-ns"))
+            t.host_ns = a.word("host-ns");
+          else if (a.accept("host-ip4-addr"))
+            t.host_ip4 = parse_prefix(a.word("host-ip4-addr"));
+          else if (a.accept("host-ip6-addr"))
+            t.host_ip6 = parse_prefix(a.word("host-ip6-addr"));
+          else if (a.accept("host-mtu-size"))
+            t.host_mtu = uint32_t(a.num("host-mtu-size", 65535));
+          else if (a.accept("host-mac-addr"))
+            t.host_mac = parse_mac(a.word("host-mac-addr"));
+          else
+            a.end();
+        }
+        reply_created(o, ops::create_tap(t));
+      }}},
+    {{"delete tap", "delete tap <if>", "remove a TAP interface",
+      [](Args& a, Out&) {
+        Interface& i = iface_of_kind(a, IfKind::tap);
+        a.end();
+        ops::delete_interface(i.index);
+      }}},
+    {{"create memif socket", "create memif socket id <s> filename <path>", "declare a memif socket",
+      [](Args& a, Out&) {
+        if (!a.accept("id")) fail("missing id <s>");
+        uint32_t id = uint32_t(a.num("socket id", UINT32_MAX - 1));
+        if (!a.accept("filename")) fail("missing filename <path>");
+        auto path = a.word("filename");
+        a.end();
+        ops::create_memif_socket(id, path);
+      }}},
+    {{"delete memif socket", "delete memif socket id <s>", "remove an unused memif socket",
+      [](Args& a, Out&) {
+        if (!a.accept("id")) fail("missing id <s>");
+        uint32_t id = uint32_t(a.num("socket id", UINT32_MAX - 1));
+        a.end();
+        ops::delete_memif_socket(id);
+      }}},
+    {{"create interface memif", "create interface memif id <n> socket-id <s> master|slave [rx-queues <n>]",
+      "create a memif interface (memif<s>/<n>)",
+      [](Args& a, Out& o) {
+        ops::MemifArgs m;
+        bool role = false;
+        while (!a.done()) {
+          if (a.accept("id"))
+            m.id = uint32_t(a.num("id", 65535));
+          else if (a.accept("socket-id"))
+            m.socket_id = uint32_t(a.num("socket-id", UINT32_MAX - 1));
+          else if (a.accept("master"))
+            m.master = role = true;
+          else if (a.accept("slave")) {
+            m.master = false;
+            role = true;
+          } else if (a.accept("rx-queues"))
+            m.rx_queues = uint16_t(a.num("rx-queues", 16));
+          else
+            a.end();
+        }
+        if (!role) fail("say master or slave");
+        reply_created(o, ops::create_memif(m));
+      }}},
+    {{"delete interface memif", "delete interface memif <if>", "remove a memif interface",
+      [](Args& a, Out&) {
+        Interface& i = iface_of_kind(a, IfKind::memif);
+        a.end();
+        ops::delete_interface(i.index);
+      }}},
+    {{"create vhost-user", "create vhost-user socket <path> [server]",
+      "create a vhost-user interface (VirtualEthernet0/0/<n>)",
+      [](Args& a, Out& o) {
+        if (!a.accept("socket")) fail("missing socket <path>");
+        auto path = a.word("socket path");
+        bool server = a.accept("server");
+        a.end();
+        reply_created(o, ops::create_vhost_user(path, server));
+      }}},
+    {{"delete vhost-user", "delete vhost-user <if>", "remove a vhost-user interface",
+      [](Args& a, Out&) {
+        Interface& i = iface_of_kind(a, IfKind::vhost_user);
+        a.end();
+        ops::delete_interface(i.index);
+      }}},
+    {{"create loopback interface", "create loopback interface [mac <mac>]", "create a loopback (loop<n>)",
+      [](Args& a, Out& o) {
+        std::optional<Mac> mac;
+        if (a.accept("mac")) mac = parse_mac(a.word("mac"));
+        a.end();
+        reply_created(o, ops::create_loopback(mac));
+      }}},
+    {{"delete loopback interface", "delete loopback interface intfc <if>", "remove a loopback",
+      [](Args& a, Out&) {
+        if (!a.accept("intfc")) fail("missing intfc <if>");
+        Interface& i = iface_of_kind(a, IfKind::loopback);
+        a.end();
+        ops::delete_interface(i.index);
+      }}},
+    {{"create null-sink interface", "create null-sink interface [null<n>]",
+      "create a sink that frees what is sent to it (benchmarks)",
+      [](Args& a, Out& o) {
+        uint32_t n = 0;
+        if (!a.done()) {
+          auto w = a.word("name");
+          if (w.rfind("null", 0) != 0) fail("null-sink names are null<n>, not '{}'", w);
+          n = uint32_t(parse_uint(w.substr(4), 65535, "null-sink number"));
+        } else {
+          while (ifs().find("null" + std::to_string(n))) n++;
+        }
+        a.end();
+        reply_created(o, ops::create_null_sink(n));
+      }}},
+    {{"delete null-sink interface", "delete null-sink interface <if>", "remove a null sink",
+      [](Args& a, Out&) {
+        Interface& i = iface_of_kind(a, IfKind::null_sink);
+        a.end();
+        ops::delete_interface(i.index);
+      }}},
+    {{"set interface state", "set interface state <if> up|down", "admin state (interfaces are created down)",
+      [](Args& a, Out&) {
+        Interface& i = a.iface();
+        bool up;
+        if (a.accept("up"))
+          up = true;
+        else if (a.accept("down"))
+          up = false;
+        else
+          fail("say up or down");
+        a.end();
+        ops::set_state(i.index, up);
+      }}},
+    {{"set interface mtu", "set interface mtu [packet] <n> <if>", "interface MTU",
+      [](Args& a, Out&) {
+        a.accept("packet");
+        uint32_t mtu = uint32_t(a.num("MTU", 65535));
+        Interface& i = a.iface();
+        a.end();
+        ops::set_mtu(i.index, mtu);
+      }}},
+    {{"set interface mac address", "set interface mac address <if> <mac>", "interface MAC address",
+      [](Args& a, Out&) {
+        Interface& i = a.iface();
+        Mac m = parse_mac(a.word("MAC address"));
+        a.end();
+        ops::set_mac(i.index, m);
+      }}},
+    {{"set interface l2 xconnect", "set interface l2 xconnect <rx-if> <tx-if>",
+      "frames received on rx-if leave unchanged on tx-if (one direction)",
+      [](Args& a, Out&) {
+        Interface& rx = a.iface();
+        Interface& tx = a.iface();
+        a.end();
+        ops::set_xconnect(rx.index, tx.index);
+      }}},
+    {{"set interface l3", "set interface l3 <if>", "return an interface to L3 (undo xconnect)",
+      [](Args& a, Out&) {
+        Interface& i = a.iface();
+        a.end();
+        ops::set_l3(i.index);
+      }}},
+    {{"set interface rx-placement", "set interface rx-placement <if> [queue <q>] worker <n>",
+      "pin an rx queue to a worker",
+      [](Args& a, Out&) {
+        Interface& i = a.iface();
+        uint16_t q = 0;
+        if (a.accept("queue")) q = uint16_t(a.num("queue", 65535));
+        if (!a.accept("worker")) fail("missing worker <n>");
+        uint32_t w = uint32_t(a.num("worker", 1024));
+        a.end();
+        ops::set_rx_placement(i.index, q, w);
+      }}},
+    {{"set interface feature", "set interface feature <if> <feature> arc <arc> [disable]",
+      "enable a feature node on an interface's feature arc",
+      [](Args& a, Out&) {
+        Interface& i = a.iface();
+        auto f = a.word("feature");
+        if (!a.accept("arc")) fail("missing arc <arc>");
+        auto arc = a.word("arc");
+        bool dis = a.accept("disable");
+        a.end();
+        ops::set_feature(i.index, arc, f, !dis);
+      }}},
+    {{"show interface", "show interface [<if>]", "interfaces, state and counters", show_interface}},
+    {{"show interface addr", "show interface addr", "interfaces and their addresses",
+      [](Args& a, Out& o) {
+        a.end();
+        nlohmann::json arr = nlohmann::json::array();
+        for (auto* i : ifs().all()) {
+          o.line("{} ({})", i->name, i->admin_up ? "up" : "dn");
+          if (i->l2 == L2Mode::xconnect && ifs().at(i->xc_tx))
+            o.line("  L2 xconnect {}", ifs().at(i->xc_tx)->name);
+          arr.push_back({{"name", i->name}, {"admin_up", i->admin_up}, {"addresses", nlohmann::json::array()}});
+        }
+        if (o.json) o.j = arr;
+      }}},
+    {{"show hardware-interfaces", "show hardware-interfaces [<if>]", "what backs each interface",
+      [](Args& a, Out& o) {
+        std::vector<Interface*> list;
+        if (a.done())
+          list = ifs().all();
+        else
+          list.push_back(&a.iface());
+        a.end();
+        nlohmann::json arr = nlohmann::json::array();
+        for (auto* i : list) {
+          auto hw = i->port->hw_info();
+          o.line("{:<28}{:>5}  {}  driver {}  mac {}", i->name, i->index, i->port->link_up() ? "up" : "down",
+                 i->port->driver(), i->mac.str());
+          for (auto& [k, v] : hw.items()) o.line("    {}: {}", k, v.dump());
+          arr.push_back({{"name", i->name}, {"sw_if_index", i->index}, {"driver", i->port->driver()},
+                         {"mac", i->mac.str()}, {"link_up", i->port->link_up()}, {"details", hw}});
+        }
+        if (o.json) o.j = arr;
+      }}},
+    {{"show interface rx-placement", "show interface rx-placement", "which thread polls which rx queue",
+      [](Args& a, Out& o) {
+        a.end();
+        nlohmann::json arr = nlohmann::json::array();
+        for (uint32_t t : threads().forwarding()) {
+          o.line("Thread {}:", t);
+          for (auto [sw, q] : ifs().placement(t)) {
+            Interface* i = ifs().at(sw);
+            if (!i) continue;
+            o.line("  {} queue {}", i->name, q);
+            arr.push_back({{"thread", t}, {"interface", i->name}, {"queue", q}});
+          }
+        }
+        if (o.json) o.j = arr;
+      }}},
+    {{"clear interfaces", "clear interfaces", "zero interface counters",
+      [](Args& a, Out&) {
+        a.end();
+        ifs().clear_counters();
+      }}},
+};
+
+RunningConfigRegistration rc{10, [](std::vector<std::string>& out) {
+                               auto all = ifs().all();
+                               for (auto* i : all)
+                                 if (!i->create_cmd.empty()) out.push_back(i->create_cmd);
+                               for (auto* i : all) {
+                                 if (i->mtu != 1500)
+                                   out.push_back(fmt::format("set interface mtu {} {}", i->mtu, i->name));
+                                 if (i->admin_up) out.push_back(fmt::format("set interface state {} up", i->name));
+                               }
+                               for (auto* i : all) {
+                                 if (i->l2 == L2Mode::xconnect && ifs().at(i->xc_tx))
+                                   out.push_back(fmt::format("set interface l2 xconnect {} {}", i->name,
+                                                             ifs().at(i->xc_tx)->name));
+                                 for (size_t q = 0; q < i->rx_worker.size(); q++)
+                                   if (i->rx_worker[q] > 0)
+                                     out.push_back(fmt::format("set interface rx-placement {} queue {} worker {}",
+                                                               i->name, q, i->rx_worker[q] - 1));
+                                 for (auto& [arc, fs] : i->features)
+                                   for (auto& f : fs)
+                                     out.push_back(fmt::format("set interface feature {} {} arc {}", i->name, f,
+                                                               Arcs::get().arc(arc).name));
+                               }
+                             }};
+
+}  // namespace
+}  // namespace vp

@@ -1,0 +1,108 @@
+#pragma once
+// The interface model: stable sw_if_index, name, kind, admin/link state, MAC,
+// MTU and per-thread counters, independent of what backs it (Port).
+// Workers read an immutable snapshot (IfFast) through an atomic pointer per
+// index; the main thread builds a new snapshot for every change, swaps it in
+// and frees the old one after an RCU grace period.
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "graph/counter.hpp"
+#include "graph/feature.hpp"
+#include "graph/meta.hpp"
+#include "infra/parse.hpp"
+#include "io/port.hpp"
+
+namespace vp {
+
+enum class IfKind : uint8_t { af_packet, af_xdp, tap, memif, vhost_user, loopback, pg, null_sink, dpdk };
+const char* kind_name(IfKind k);
+
+enum class L2Mode : uint8_t { l3 = 0, xconnect = 1 };
+
+struct IfFast {
+  uint32_t sw_if_index;
+  uint32_t mtu;
+  bool admin_up;
+  L2Mode l2;
+  uint32_t xc_tx;  // cross-connect peer
+  Port* port;
+  Mac mac;
+  const ArcCfg* arcs[kMaxArcs];
+  std::string name;
+};
+
+extern std::atomic<const IfFast*> g_if_fast[kMaxInterfaces];
+inline const IfFast* if_fast(uint32_t i) {
+  return i < kMaxInterfaces ? g_if_fast[i].load(std::memory_order_acquire) : nullptr;
+}
+
+struct Interface {
+  uint32_t index = kNoIf;
+  std::string name;
+  IfKind kind;
+  std::unique_ptr<Port> port;
+  bool admin_up = false;
+  uint32_t mtu = 1500;
+  Mac mac;
+  L2Mode l2 = L2Mode::l3;
+  uint32_t xc_tx = kNoIf;
+  std::map<uint8_t, std::vector<std::string>> features;  // arc -> enabled feature nodes
+  std::vector<int> rx_worker;  // per rx queue: pinned thread index, -1 = automatic
+  std::string create_cmd;      // the command that recreates it (running-config)
+  std::vector<std::string> owned_netdevs;  // Linux devices to clean up after a crash
+};
+
+// Counter baselines so that "clear interfaces" never writes a worker's counter.
+struct IfCounterSum {
+  IfCounters c{};
+};
+
+class Interfaces {
+ public:
+  // Takes ownership of the port, assigns the lowest free index, publishes it
+  // (admin down, as in VPP).
+  Interface& add(std::string name, IfKind kind, std::unique_ptr<Port> port, std::string create_cmd);
+  void remove(uint32_t index);  // unpublishes, waits out readers, destroys the port
+  Interface* find(const std::string& name);
+  Interface* at(uint32_t index);
+  Interface& get(const std::string& name);  // throws "unknown interface"
+  std::vector<Interface*> all();
+  bool name_taken(const std::string& name) { return find(name) != nullptr; }
+
+  void set_admin(Interface& i, bool up);
+  void set_mtu(Interface& i, uint32_t mtu);
+  void set_mac(Interface& i, const Mac& m);
+  void set_xconnect(Interface& rx, Interface* tx);  // nullptr: back to L3
+  void set_feature(Interface& i, const std::string& arc, const std::string& node, bool enable);
+  void set_rx_placement(Interface& i, uint16_t queue, int thread);
+
+  // Rebuild and swap the worker snapshot of one interface.
+  void publish(Interface& i);
+  // Recompute which thread polls which rx queue, for every input node.
+  void publish_rx_placement();
+
+  IfCounters counters(uint32_t index) const;  // summed over threads, minus baseline
+  void clear_counters();
+  std::vector<std::pair<uint32_t, uint16_t>> placement(uint32_t thread) const;  // (if, queue)
+
+ private:
+  std::vector<std::unique_ptr<Interface>> list_;  // by index; null when free
+  std::map<uint32_t, IfCounters> baseline_;
+};
+
+Interfaces& ifs();
+
+// Walking a feature arc from inside a feature node: the next node for `m`.
+inline NodeId feature_next(PktMeta& m) {
+  const ArcDef& a = Arcs::get().arc(m.arc);
+  const IfFast* f = if_fast(a.on_tx ? m.tx_if : m.rx_if);
+  const ArcCfg* c = f ? f->arcs[m.arc] : nullptr;
+  if (!c || m.arc_pos + 1 >= c->n) return a.end;
+  return c->nodes[++m.arc_pos];
+}
+
+}  // namespace vp

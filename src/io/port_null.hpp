@@ -1,0 +1,18 @@
+#pragma once
+// Null sink: frees whatever is sent to it, in bulk. The benchmark's tx end.
+#include "io/port.hpp"
+
+namespace vp {
+
+class NullPort : public Port {
+ public:
+  NodeId input_node() const override { return kNoNode; }
+  uint16_t rx(Thread&, uint16_t, rte_mbuf**, uint16_t) override { return 0; }
+  uint16_t tx(Thread&, rte_mbuf** p, uint16_t n) override {
+    rte_pktmbuf_free_bulk(p, n);
+    return n;
+  }
+  std::string driver() const override { return "null-sink"; }
+};
+
+}  // namespace vp

@@ -1,0 +1,13 @@
+#pragma once
+// What an instance attaches to Linux (XDP programs on host interfaces) is
+// recorded in its state directory, so the next start of an instance with the
+// same name can remove what a crashed one left behind.
+#include <string>
+
+namespace vp {
+
+void stale_init(const std::string& state_dir);  // cleans up, then starts a fresh record
+void stale_record(const std::string& kind, const std::string& ifname);
+void stale_forget(const std::string& kind, const std::string& ifname);
+
+}  // namespace vp

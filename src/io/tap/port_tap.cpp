@@ -1,0 +1,254 @@
+#include "io/tap/port_tap.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <net/if_arp.h>
+#include <netinet/in.h>
+#include <rte_ip.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "graph/registry.hpp"
+#include "graph/threads.hpp"
+#include "infra/error.hpp"
+#include "io/eal.hpp"
+#include "io/netns.hpp"
+
+namespace vp {
+
+namespace {
+constexpr uint32_t kRing = 256;
+constexpr uint64_t kTxTag = 1;  // low bit of user_data marks a tx completion
+
+// struct virtio_net_hdr (linux/virtio_net.h does not compile as C++).
+struct virtio_net_hdr {
+  uint8_t flags;
+  uint8_t gso_type;
+  uint16_t hdr_len, gso_size, csum_start, csum_offset;
+};
+constexpr uint8_t VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
+
+struct in6_ifreq_ {
+  in6_addr addr;
+  uint32_t prefixlen;
+  int ifindex;
+};
+
+void ifreq_ioctl(int sock, unsigned long req, ifreq& r, const char* what, const std::string& ifn) {
+  if (ioctl(sock, req, &r) != 0) fail("cannot {} on {}: {}", what, ifn, std::strerror(errno));
+}
+
+// Configure the kernel side while inside its namespace.
+void configure_host(const std::string& ifn, const TapArgs& a) {
+  int s4 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s4 < 0) fail("socket: {}", std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { close(fd); }
+  } c4{s4};
+  ifreq r{};
+  std::strncpy(r.ifr_name, ifn.c_str(), IFNAMSIZ - 1);
+  if (a.host_mtu) {
+    r.ifr_mtu = int(a.host_mtu);
+    ifreq_ioctl(s4, SIOCSIFMTU, r, "set MTU", ifn);
+  }
+  if (a.host_mac) {
+    r.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+    std::memcpy(r.ifr_hwaddr.sa_data, a.host_mac->b.data(), 6);
+    ifreq_ioctl(s4, SIOCSIFHWADDR, r, "set MAC", ifn);
+  }
+  ifreq_ioctl(s4, SIOCGIFFLAGS, r, "read flags", ifn);
+  r.ifr_flags |= IFF_UP;
+  ifreq_ioctl(s4, SIOCSIFFLAGS, r, "set up", ifn);
+  if (a.host_ip4) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&r.ifr_addr);
+    sin->sin_family = AF_INET;
+    std::memcpy(&sin->sin_addr, a.host_ip4->addr.b.data(), 4);
+    ifreq_ioctl(s4, SIOCSIFADDR, r, "set IPv4 address", ifn);
+    uint32_t mask = a.host_ip4->len ? htonl(~0u << (32 - a.host_ip4->len)) : 0;
+    sin->sin_family = AF_INET;
+    std::memcpy(&sin->sin_addr, &mask, 4);
+    ifreq_ioctl(s4, SIOCSIFNETMASK, r, "set IPv4 netmask", ifn);
+  }
+  if (a.host_ip6) {
+    int s6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    Closer c6{s6};
+    ifreq_ioctl(s4, SIOCGIFINDEX, r, "read ifindex", ifn);
+    in6_ifreq_ q{};
+    std::memcpy(&q.addr, a.host_ip6->addr.b.data(), 16);
+    q.prefixlen = a.host_ip6->len;
+    q.ifindex = r.ifr_ifindex;
+    if (ioctl(s6, SIOCSIFADDR, &q) != 0) fail("cannot set IPv6 address on {}: {}", ifn, std::strerror(errno));
+  }
+}
+}  // namespace
+
+static NodeId tap_input_id() {
+  static NodeId id = Registry::get().id("tap-input");
+  return id;
+}
+
+NodeId TapPort::input_node() const { return tap_input_id(); }
+
+TapPort::TapPort(const TapArgs& a) : host_ns_(a.host_ns) {
+  host_if_ = a.host_if.empty() ? "tap" + std::to_string(a.id) : a.host_if;
+  if (host_if_.size() >= IFNAMSIZ) fail("host-if-name '{}' is longer than {} characters", host_if_, IFNAMSIZ - 1);
+  {
+    NetnsGuard ns(host_ns_);
+    fd_ = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    if (fd_ < 0) fail("cannot open /dev/net/tun: {} (load the tun module)", std::strerror(errno));
+    ifreq r{};
+    r.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+    std::strncpy(r.ifr_name, host_if_.c_str(), IFNAMSIZ - 1);
+    int hdr = kVnetHdr;
+    if (ioctl(fd_, TUNSETIFF, &r) != 0 || ioctl(fd_, TUNSETVNETHDRSZ, &hdr) != 0 ||
+        ioctl(fd_, TUNSETOFFLOAD, TUN_F_CSUM) != 0) {
+      int e = errno;
+      close(fd_);
+      fail("cannot create TAP '{}': {}", host_if_, std::strerror(e));
+    }
+    try {
+      configure_host(host_if_, a);
+    } catch (...) {
+      close(fd_);
+      throw;
+    }
+  }
+  if (io_uring_queue_init(kRing, &rx_, 0) != 0) {
+    close(fd_);
+    fail("cannot set up io_uring for {} (kernel too old or memlock limit)", host_if_);
+  }
+  tx_.resize(threads().size());
+  for (auto& r : tx_)
+    if (io_uring_queue_init(kRing, &r, 0) != 0) fail("cannot set up io_uring for {}", host_if_);
+  post_reads(kRing / 2);
+}
+
+TapPort::~TapPort() {
+  // Closing the fd removes the (non-persistent) TAP; reads still posted are
+  // cancelled by the ring teardown, their mbufs go back to the pool.
+  close(fd_);
+  io_uring_cqe* cqe;
+  while (io_uring_peek_cqe(&rx_, &cqe) == 0) {
+    rte_pktmbuf_free(reinterpret_cast<rte_mbuf*>(cqe->user_data));
+    io_uring_cqe_seen(&rx_, cqe);
+  }
+  io_uring_queue_exit(&rx_);
+  for (auto& r : tx_) {
+    reap_tx(r);
+    io_uring_queue_exit(&r);
+  }
+}
+
+void TapPort::post_reads(uint32_t n) {
+  rte_mbuf* m[kRing];
+  n = std::min(n, kRing - rx_posted_);
+  if (!n || rte_pktmbuf_alloc_bulk(eal().pool, m, n) != 0) return;
+  for (uint32_t i = 0; i < n; i++) {
+    io_uring_sqe* sqe = io_uring_get_sqe(&rx_);
+    if (!sqe) {
+      rte_pktmbuf_free_bulk(m + i, n - i);
+      break;
+    }
+    // The virtio-net header lands in the headroom, the frame at data_off.
+    uint8_t* buf = rte_pktmbuf_mtod(m[i], uint8_t*) - kVnetHdr;
+    io_uring_prep_read(sqe, fd_, buf, rte_pktmbuf_tailroom(m[i]) + kVnetHdr, 0);
+    io_uring_sqe_set_data64(sqe, reinterpret_cast<uint64_t>(m[i]));
+    rx_posted_++;
+  }
+  io_uring_submit(&rx_);
+}
+
+uint16_t TapPort::rx(Thread&, uint16_t, rte_mbuf** p, uint16_t n) {
+  io_uring_cqe* cqes[256];
+  unsigned got = io_uring_peek_batch_cqe(&rx_, cqes, n);
+  uint16_t k = 0;
+  for (unsigned i = 0; i < got; i++) {
+    auto* m = reinterpret_cast<rte_mbuf*>(cqes[i]->user_data);
+    int res = cqes[i]->res;
+    rx_posted_--;
+    if (res <= int(kVnetHdr)) {
+      rx_errors_++;
+      rte_pktmbuf_free(m);
+      continue;
+    }
+    uint8_t* frame = rte_pktmbuf_mtod(m, uint8_t*);
+    auto* vh = reinterpret_cast<virtio_net_hdr*>(frame - kVnetHdr);
+    m->data_len = uint16_t(res - kVnetHdr);
+    m->pkt_len = m->data_len;
+    if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+      // The kernel left the L4 checksum partial (pseudo-header sum in place).
+      uint32_t start = vh->csum_start, off = vh->csum_offset;
+      if (start + off + 2 <= m->data_len) {
+        uint16_t s = rte_raw_cksum(frame + start, m->data_len - start);
+        uint16_t c = uint16_t(~s);
+        if (c == 0) c = 0xffff;
+        std::memcpy(frame + start + off, &c, 2);
+        csum_completed_++;
+      }
+    }
+    p[k++] = m;
+  }
+  if (got) {
+    io_uring_cq_advance(&rx_, got);
+    post_reads(got);
+  }
+  return k;
+}
+
+void TapPort::reap_tx(io_uring& r) {
+  io_uring_cqe* cqes[kRing];
+  unsigned got = io_uring_peek_batch_cqe(&r, cqes, kRing);
+  if (!got) return;
+  rte_mbuf* m[kRing];
+  for (unsigned i = 0; i < got; i++) m[i] = reinterpret_cast<rte_mbuf*>(cqes[i]->user_data & ~kTxTag);
+  io_uring_cq_advance(&r, got);
+  rte_pktmbuf_free_bulk(m, got);
+}
+
+uint16_t TapPort::tx(Thread& t, rte_mbuf** p, uint16_t n) {
+  io_uring& r = tx_[t.index() % tx_.size()];
+  reap_tx(r);
+  uint16_t k = 0;
+  for (; k < n; k++) {
+    rte_mbuf* m = p[k];
+    if (m->nb_segs > 1 && rte_pktmbuf_linearize(m) != 0) break;
+    io_uring_sqe* sqe = io_uring_get_sqe(&r);
+    if (!sqe) break;
+    auto* vh = reinterpret_cast<virtio_net_hdr*>(rte_pktmbuf_prepend(m, kVnetHdr));
+    if (!vh) {
+      // No headroom: cannot happen with our pool, but never write past the buffer.
+      io_uring_sqe_set_data64(sqe, 0);
+      io_uring_prep_nop(sqe);
+      break;
+    }
+    std::memset(vh, 0, kVnetHdr);
+    io_uring_prep_write(sqe, fd_, vh, m->pkt_len, 0);
+    io_uring_sqe_set_data64(sqe, reinterpret_cast<uint64_t>(m) | kTxTag);
+  }
+  if (k) io_uring_submit(&r);
+  return k;
+}
+
+void TapPort::set_admin(bool up) {
+  // The kernel side sees carrier follow our admin state.
+  int on = up ? 1 : 0;
+  ioctl(fd_, TUNSETCARRIER, &on);
+}
+
+nlohmann::json TapPort::hw_info() const {
+  return {{"host_if", host_if_},
+          {"host_ns", host_ns_.empty() ? "(vplaned's)" : host_ns_},
+          {"vnet_hdr", kVnetHdr},
+          {"offloads", "csum"},
+          {"rx_posted", rx_posted_},
+          {"rx_errors", rx_errors_},
+          {"csum_completed", csum_completed_}};
+}
+
+}  // namespace vp
