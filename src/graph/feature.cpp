@@ -14,7 +14,13 @@ ArcRegistration::ArcRegistration(ArcDef d) { Arcs::get().add_arc(std::move(d)); 
 FeatureRegistration::FeatureRegistration(FeatureDef f) { Arcs::get().add_feature(std::move(f)); }
 
 Arcs& Arcs::get() {
-  static Arcs a;
+  // device-input is built in so that it is always arc 0 (kArcDeviceInput),
+  // whatever order static registrations run in.
+  static Arcs a = [] {
+    Arcs x;
+    x.add_arc({.name = "device-input", .end_node = "ethernet-input"});
+    return x;
+  }();
   return a;
 }
 

@@ -20,17 +20,16 @@ EalState& eal() {
   return s;
 }
 
-bool hugepages_available() {
+bool hugepages_available(uint32_t need_mb) {
   std::ifstream mi("/proc/meminfo");
   std::string k;
-  long free_pages = 0;
+  long free_pages = 0, page_kb = 0;
   while (mi >> k) {
-    if (k == "HugePages_Free:") {
-      mi >> free_pages;
-      break;
-    }
+    if (k == "HugePages_Free:") mi >> free_pages;
+    if (k == "Hugepagesize:") mi >> page_kb;
   }
-  if (free_pages <= 0) return false;
+  // Several instances share the machine's pages: use them only if ours fit.
+  if (free_pages <= 0 || uint64_t(free_pages) * uint64_t(page_kb) / 1024 < need_mb) return false;
   std::ifstream mounts("/proc/mounts");
   std::string line;
   while (std::getline(mounts, line))
@@ -47,18 +46,20 @@ void eal_cleanup_stale(const std::string& prefix) {
 void eal_start(const EalConfig& c) {
   auto& s = eal();
   s.prefix = "vplane-" + c.instance;
-  bool huge = c.huge == HugeMode::yes || (c.huge == HugeMode::automatic && hugepages_available());
-  if (c.huge == HugeMode::yes && !hugepages_available())
+  uint32_t huge_mb = std::max<uint32_t>(c.memory_mb, 256);
+  bool huge = c.huge == HugeMode::yes || (c.huge == HugeMode::automatic && hugepages_available(huge_mb));
+  if (c.huge == HugeMode::yes && !hugepages_available(huge_mb))
     fail("hugepages requested but none are free or hugetlbfs is not mounted (run: sysctl vm.nr_hugepages=512 && "
          "mount -t hugetlbfs none /dev/hugepages)");
   eal_cleanup_stale(s.prefix);
   std::vector<std::string> args = {"vplaned", "--file-prefix", s.prefix, "-l", "0", "--log-level",
                                    "lib.*:" + c.log_level, "--log-level", "pmd.*:" + c.log_level};
   if (huge) {
-    args.insert(args.end(), {"--huge-unlink", "-m", std::to_string(std::max<uint32_t>(c.memory_mb, 256))});
+    args.insert(args.end(), {"--huge-unlink", "-m", std::to_string(huge_mb)});
   } else {
     args.insert(args.end(), {"--no-huge", "-m", std::to_string(c.memory_mb)});
-    log::warn("no free hugepages: using ordinary memory (slower; see README to reserve hugepages)");
+    if (c.huge == HugeMode::automatic)
+      log::warn("not enough free hugepages: using ordinary memory (slower; see README to reserve hugepages)");
   }
   if (c.pci_allow.empty())
     args.push_back("--no-pci");

@@ -28,7 +28,7 @@ struct EalState {
 
 // Removes what a crashed instance of the same name left in DPDK's runtime dir.
 void eal_cleanup_stale(const std::string& prefix);
-bool hugepages_available();
+bool hugepages_available(uint32_t need_mb);
 // Throws vp::Error with what to do next when EAL cannot start.
 void eal_start(const EalConfig& c);
 void eal_stop();

@@ -7,9 +7,6 @@
 
 namespace vp {
 
-// The first arc: every received frame walks it before ethernet-input.
-static ArcRegistration device_input_arc{{.name = "device-input", .end_node = "ethernet-input"}};
-
 void deliver_rx(Thread& t, NodeRt& self, uint32_t sw_if, rte_mbuf** pkts, uint32_t n, NodeId to) {
   uint64_t bytes = 0;
   for (uint32_t i = 0; i < n; i++) {

@@ -5,7 +5,8 @@
 
 namespace vp {
 
-inline constexpr uint8_t kArcDeviceInput = 0;  // registered first, see input.cpp
+// Built into Arcs (always arc 0): every received frame walks it before ethernet-input.
+inline constexpr uint8_t kArcDeviceInput = 0;
 
 // `to` = kNoNode: the interface's device-input arc (normally ethernet-input).
 void deliver_rx(Thread& t, NodeRt& self, uint32_t sw_if, rte_mbuf** pkts, uint32_t n, NodeId to = kNoNode);
