@@ -360,6 +360,11 @@ CliRegistration cmds[] = {
       }}},
 };
 
+RunningConfigRegistration rc_memif{5, [](std::vector<std::string>& out) {
+                                     for (auto& [id, path] : ops::memif_sockets())
+                                       out.push_back(fmt::format("create memif socket id {} filename {}", id, path));
+                                   }};
+
 RunningConfigRegistration rc{10, [](std::vector<std::string>& out) {
                                auto all = ifs().all();
                                for (auto* i : all)
@@ -367,6 +372,8 @@ RunningConfigRegistration rc{10, [](std::vector<std::string>& out) {
                                for (auto* i : all) {
                                  if (i->mtu != 1500)
                                    out.push_back(fmt::format("set interface mtu {} {}", i->mtu, i->name));
+                                 if (i->mac_set)
+                                   out.push_back(fmt::format("set interface mac address {} {}", i->name, i->mac.str()));
                                  if (i->admin_up) out.push_back(fmt::format("set interface state {} up", i->name));
                                }
                                for (auto* i : all) {

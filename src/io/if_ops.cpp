@@ -118,6 +118,8 @@ void delete_memif_socket(uint32_t id) {
   g_memif_sockets.erase(id);
 }
 
+const std::map<uint32_t, std::string>& memif_sockets() { return g_memif_sockets; }
+
 uint32_t create_memif(const MemifArgs& a) {
   std::string path;
   if (auto it = g_memif_sockets.find(a.socket_id); it != g_memif_sockets.end())
@@ -199,7 +201,11 @@ void delete_interface(uint32_t sw_if) {
 
 void set_state(uint32_t sw_if, bool up) { ifs().set_admin(by_index(sw_if), up); }
 void set_mtu(uint32_t sw_if, uint32_t mtu) { ifs().set_mtu(by_index(sw_if), mtu); }
-void set_mac(uint32_t sw_if, const Mac& m) { ifs().set_mac(by_index(sw_if), m); }
+void set_mac(uint32_t sw_if, const Mac& m) {
+  Interface& i = by_index(sw_if);
+  ifs().set_mac(i, m);
+  i.mac_set = true;
+}
 
 void set_xconnect(uint32_t rx, uint32_t tx) {
   Interface& r = by_index(rx);

@@ -2,6 +2,7 @@
 // Typed operations on interfaces. The CLI parses into these; the API calls
 // them too. Each validates everything first and throws vp::Error (changing
 // nothing) or applies the change completely.
+#include <map>
 #include <optional>
 #include <string>
 
@@ -19,6 +20,7 @@ uint32_t create_af_xdp(const AfXdpArgs& a);
 uint32_t create_tap(const TapArgs& a);  // a.id == UINT32_MAX: next free id
 void create_memif_socket(uint32_t id, const std::string& path);
 void delete_memif_socket(uint32_t id);
+const std::map<uint32_t, std::string>& memif_sockets();
 struct MemifArgs {
   uint32_t id = 0, socket_id = 0;
   bool master = true;

@@ -48,6 +48,7 @@ struct Interface {
   bool admin_up = false;
   uint32_t mtu = 1500;
   Mac mac;
+  bool mac_set = false;  // changed by command (running-config)
   L2Mode l2 = L2Mode::l3;
   uint32_t xc_tx = kNoIf;
   std::map<uint8_t, std::vector<std::string>> features;  // arc -> enabled feature nodes
