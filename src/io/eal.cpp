@@ -3,6 +3,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_mbuf.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -70,7 +71,13 @@ void eal_start(const EalConfig& c) {
   // EAL may rewrite argv; we keep our copies alive until exit.
   static std::vector<std::string> keep;
   keep = args;
-  if (rte_eal_init(int(argv.size()), argv.data()) < 0)
+  // EAL pins the calling thread to lcore 0; vplane decides pinning itself
+  // (ThreadConfig), so give the main thread back the mask it started with.
+  cpu_set_t before;
+  bool have_mask = sched_getaffinity(0, sizeof before, &before) == 0;
+  int rc = rte_eal_init(int(argv.size()), argv.data());
+  if (have_mask) sched_setaffinity(0, sizeof before, &before);
+  if (rc < 0)
     fail("DPDK EAL failed to start: {} (is another vplaned named '{}' running?)", rte_strerror(rte_errno),
          c.instance);
   s.hugepages = huge;

@@ -1,0 +1,133 @@
+// Engine overhead and the memory reference, as clocks/packet:
+//  - Dispatch: a vector crosses a chain of pass-through nodes; the cost per
+//    node per packet is what the engine itself adds (dispatch + enqueue).
+//  - EnqueueSplit: the same with every other packet sent to a second node
+//    (worst case for run grouping).
+//  - Touch: allocate, write one byte of, and free each packet in bulk: the
+//    floor any packet path on this machine pays for its buffers.
+#include <benchmark/benchmark.h>
+#include <rte_mbuf.h>
+#include <unistd.h>
+
+#include <vector>
+
+#include "graph/feature.hpp"
+#include "graph/registry.hpp"
+#include "graph/threads.hpp"
+#include "infra/tsc.hpp"
+#include "io/eal.hpp"
+
+namespace vp {
+namespace {
+
+constexpr int kChain = 4;
+
+void pass(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) { t.enqueue(self.next[0], p, n); }
+void split(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
+  NodeId next[256];
+  for (uint32_t i = 0; i < n; i++) next[i] = self.next[i & 1];
+  t.enqueue_nexts(p, next, n);
+}
+void sink(Thread&, NodeRt&, rte_mbuf**, uint32_t) {}
+
+NodeRegistration r0{{.name = "bench-pass-0", .fn = pass, .next_names = {"bench-pass-1"}}};
+NodeRegistration r1{{.name = "bench-pass-1", .fn = pass, .next_names = {"bench-pass-2"}}};
+NodeRegistration r2{{.name = "bench-pass-2", .fn = pass, .next_names = {"bench-pass-3"}}};
+NodeRegistration r3{{.name = "bench-pass-3", .fn = pass, .next_names = {"bench-sink"}}};
+NodeRegistration rs{{.name = "bench-sink", .fn = sink}};
+NodeRegistration rsp{{.name = "bench-split", .fn = split, .next_names = {"bench-sink", "bench-pass-3"}}};
+
+std::vector<rte_mbuf*> packets(uint32_t n) {
+  std::vector<rte_mbuf*> v(n);
+  if (rte_pktmbuf_alloc_bulk(eal().pool, v.data(), n) != 0) std::abort();
+  return v;
+}
+
+void report(benchmark::State& st, uint64_t clocks, uint64_t pkts) {
+  st.counters["clocks_per_packet"] = double(clocks) / double(pkts);
+  st.SetItemsProcessed(int64_t(pkts));
+}
+
+void Dispatch(benchmark::State& st) {
+  uint32_t vs = uint32_t(st.range(0));
+  Thread& t = threads().main();
+  t.set_vsize(vs);
+  auto v = packets(vs);
+  NodeId first = Registry::get().id("bench-pass-0");
+  uint64_t clk = 0, pk = 0;
+  for (auto _ : st) {
+    uint64_t t0 = rdtsc();
+    t.enqueue(first, v.data(), vs);
+    t.run_pending();
+    clk += rdtsc() - t0;
+    pk += vs;
+  }
+  // Per node: kChain pass-through nodes and a sink each handled every packet.
+  report(st, clk, pk * (kChain + 1));
+  rte_pktmbuf_free_bulk(v.data(), vs);
+  t.set_vsize(256);
+}
+
+void EnqueueSplit(benchmark::State& st) {
+  uint32_t vs = uint32_t(st.range(0));
+  Thread& t = threads().main();
+  t.set_vsize(vs);
+  auto v = packets(vs);
+  NodeId first = Registry::get().id("bench-split");
+  uint64_t clk = 0, pk = 0;
+  for (auto _ : st) {
+    uint64_t t0 = rdtsc();
+    t.enqueue(first, v.data(), vs);
+    t.run_pending();
+    clk += rdtsc() - t0;
+    pk += vs;
+  }
+  report(st, clk, pk);
+  rte_pktmbuf_free_bulk(v.data(), vs);
+  t.set_vsize(256);
+}
+
+void Touch(benchmark::State& st) {
+  rte_mbuf* m[256];
+  uint64_t clk = 0, pk = 0;
+  for (auto _ : st) {
+    uint64_t t0 = rdtsc();
+    if (rte_pktmbuf_alloc_bulk(eal().pool, m, 256) != 0) std::abort();
+    for (int i = 0; i < 256; i++) {
+      uint8_t* d = rte_pktmbuf_mtod(m[i], uint8_t*);
+      d[0]++;
+      m[i]->data_len = m[i]->pkt_len = 64;
+    }
+    rte_pktmbuf_free_bulk(m, 256);
+    clk += rdtsc() - t0;
+    pk += 256;
+  }
+  report(st, clk, pk);
+}
+
+BENCHMARK(Dispatch)->Arg(32)->Arg(64)->Arg(128)->Arg(256);
+BENCHMARK(EnqueueSplit)->Arg(256);
+BENCHMARK(Touch);
+
+}  // namespace
+}  // namespace vp
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  using namespace vp;
+  Registry::get().finalize();
+  Arcs::get().finalize();
+  EalConfig e;
+  e.instance = "bench-" + std::to_string(getpid());
+  e.huge = getenv("VPLANE_BENCH_NOHUGE") ? HugeMode::no : HugeMode::automatic;
+  e.buffers = 65536;
+  eal_start(e);
+  ThreadConfig t;
+  threads().start(t);
+  benchmark::AddCustomContext("hugepages", eal().hugepages ? "yes" : "no");
+  benchmark::AddCustomContext("tsc_hz", std::to_string(tsc_hz()));
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  eal_stop();
+  return 0;
+}
