@@ -89,6 +89,16 @@ void eal_start(const EalConfig& c) {
   s.buffers = c.buffers;
 }
 
+rte_mempool* jumbo_pool() {
+  static rte_mempool* p = nullptr;
+  if (!p) {
+    p = rte_pktmbuf_pool_create("vp-jumbo", 1023, 32, kMetaSize, uint16_t(kJumboData + RTE_PKTMBUF_HEADROOM),
+                                SOCKET_ID_ANY);
+    if (!p) fail("cannot allocate GSO buffers: {} (raise memory-mb)", rte_strerror(rte_errno));
+  }
+  return p;
+}
+
 void eal_stop() {
   // rte_eal_cleanup releases hugepages and the runtime directory.
   rte_eal_cleanup();

@@ -26,6 +26,10 @@ struct EalState {
   std::string prefix;
 };
 
+// Large single-segment buffers for GSO frames from TAPs (created on first use).
+inline constexpr uint32_t kJumboData = 34 * 1024;
+rte_mempool* jumbo_pool();
+
 // Removes what a crashed instance of the same name left in DPDK's runtime dir.
 void eal_cleanup_stale(const std::string& prefix);
 bool hugepages_available(uint32_t need_mb);

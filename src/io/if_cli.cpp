@@ -117,8 +117,8 @@ CliRegistration cmds[] = {
       }}},
     {{"create tap",
       "create tap [id <n>] [host-if-name <name>] [host-ns <netns>] [host-ip4-addr <a/n>] [host-ip6-addr <a/n>] "
-      "[host-mtu-size <n>] [host-mac-addr <mac>]",
-      "create a TAP interface (tap<id>) whose kernel side may sit in another namespace",
+      "[host-mtu-size <n>] [host-mac-addr <mac>] [gso]",
+      "create a TAP interface (tap<id>), kernel side in any namespace; gso: TSO both ways",
       [](Args& a, Out& o) {
         TapArgs t;
         t.id = UINT32_MAX;
@@ -137,6 +137,8 @@ CliRegistration cmds[] = {
             t.host_mtu = uint32_t(a.num("host-mtu-size", 65535));
           else if (a.accept("host-mac-addr"))
             t.host_mac = parse_mac(a.word("host-mac-addr"));
+          else if (a.accept("gso"))
+            t.gso = true;
           else
             a.end();
         }

@@ -95,6 +95,7 @@ uint32_t create_tap(const TapArgs& in) {
   if (a.host_ip4) cmd += " host-ip4-addr " + a.host_ip4->str();
   if (a.host_ip6) cmd += " host-ip6-addr " + a.host_ip6->str();
   if (a.host_mtu) cmd += " host-mtu-size " + std::to_string(a.host_mtu);
+  if (a.gso) cmd += " gso";
   auto p = std::make_unique<TapPort>(a);
   Interface& i = ifs().add(name, IfKind::tap, std::move(p), cmd);
   i.mac = random_mac();

@@ -26,6 +26,9 @@ class Port {
   // Transmits from thread `t` (queue chosen from t's index); returns how many
   // were taken. The caller frees and counts the rest.
   virtual uint16_t tx(Thread& t, rte_mbuf** p, uint16_t n) = 0;
+  // Takes frames flagged RTE_MBUF_F_TX_TCP_SEG / partial L4 checksums
+  // as they are; otherwise interface-output completes them in software.
+  virtual bool tx_offload() const { return false; }
   virtual void set_admin(bool up) { (void)up; }
   virtual bool link_up() const { return true; }
   virtual void set_mtu(uint32_t mtu) { (void)mtu; }

@@ -1,6 +1,9 @@
 #include "io/tap/port_tap.hpp"
 
 #include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
@@ -18,6 +21,7 @@
 #include "infra/error.hpp"
 #include "io/eal.hpp"
 #include "io/netns.hpp"
+#include "io/offload.hpp"
 
 namespace vp {
 
@@ -32,6 +36,30 @@ struct virtio_net_hdr {
   uint16_t hdr_len, gso_size, csum_start, csum_offset;
 };
 constexpr uint8_t VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
+constexpr uint8_t VIRTIO_NET_HDR_GSO_TCPV4 = 1, VIRTIO_NET_HDR_GSO_TCPV6 = 4, VIRTIO_NET_HDR_GSO_ECN = 0x80;
+
+// ip link set dev <ifn> gso_max_size <n>, in the current namespace.
+void set_gso_max_size(const std::string& ifn, uint32_t size) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
+  nlh->nlmsg_type = RTM_NEWLINK;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  nlh->nlmsg_seq = 1;
+  auto* ifm = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
+  ifm->ifi_family = AF_UNSPEC;
+  ifm->ifi_index = int(if_nametoindex(ifn.c_str()));
+  mnl_attr_put_u32(nlh, IFLA_GSO_MAX_SIZE, size);
+  mnl_socket* nl = mnl_socket_open(NETLINK_ROUTE);
+  if (!nl) fail("netlink socket: {}", std::strerror(errno));
+  int rc = -1;
+  if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0 && mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) >= 0) {
+    ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof buf);
+    rc = n > 0 ? mnl_cb_run(buf, size_t(n), 1, mnl_socket_get_portid(nl), nullptr, nullptr) : -1;
+  }
+  int e = errno;
+  mnl_socket_close(nl);
+  if (rc < 0) fail("cannot limit gso_max_size on {}: {}", ifn, std::strerror(e));
+}
 
 struct in6_ifreq_ {
   in6_addr addr;
@@ -62,6 +90,7 @@ void configure_host(const std::string& ifn, const TapArgs& a) {
     std::memcpy(r.ifr_hwaddr.sa_data, a.host_mac->b.data(), 6);
     ifreq_ioctl(s4, SIOCSIFHWADDR, r, "set MAC", ifn);
   }
+  if (a.gso) set_gso_max_size(ifn, kGsoMax);
   ifreq_ioctl(s4, SIOCGIFFLAGS, r, "read flags", ifn);
   r.ifr_flags |= IFF_UP;
   ifreq_ioctl(s4, SIOCSIFFLAGS, r, "set up", ifn);
@@ -95,9 +124,13 @@ static NodeId tap_input_id() {
 
 NodeId TapPort::input_node() const { return tap_input_id(); }
 
-TapPort::TapPort(const TapArgs& a) : host_ns_(a.host_ns) {
+TapPort::TapPort(const TapArgs& a) : gso_(a.gso), host_ns_(a.host_ns) {
   host_if_ = a.host_if.empty() ? "tap" + std::to_string(a.id) : a.host_if;
   if (host_if_.size() >= IFNAMSIZ) fail("host-if-name '{}' is longer than {} characters", host_if_, IFNAMSIZ - 1);
+  // GSO frames need jumbo buffers; fewer reads stay posted so a TAP holds
+  // at most 64 of them.
+  rx_pool_ = gso_ ? jumbo_pool() : eal().pool;
+  ring_reads_ = gso_ ? 64 : kRing / 2;
   {
     NetnsGuard ns(host_ns_);
     fd_ = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
@@ -106,8 +139,9 @@ TapPort::TapPort(const TapArgs& a) : host_ns_(a.host_ns) {
     r.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
     std::strncpy(r.ifr_name, host_if_.c_str(), IFNAMSIZ - 1);
     int hdr = kVnetHdr;
+    unsigned offloads = TUN_F_CSUM | (gso_ ? TUN_F_TSO4 | TUN_F_TSO6 : 0);
     if (ioctl(fd_, TUNSETIFF, &r) != 0 || ioctl(fd_, TUNSETVNETHDRSZ, &hdr) != 0 ||
-        ioctl(fd_, TUNSETOFFLOAD, TUN_F_CSUM) != 0) {
+        ioctl(fd_, TUNSETOFFLOAD, offloads) != 0) {
       int e = errno;
       close(fd_);
       fail("cannot create TAP '{}': {}", host_if_, std::strerror(e));
@@ -126,7 +160,7 @@ TapPort::TapPort(const TapArgs& a) : host_ns_(a.host_ns) {
   tx_.resize(threads().size());
   for (auto& r : tx_)
     if (io_uring_queue_init(kRing, &r, 0) != 0) fail("cannot set up io_uring for {}", host_if_);
-  post_reads(kRing / 2);
+  post_reads(ring_reads_);
 }
 
 TapPort::~TapPort() {
@@ -147,8 +181,8 @@ TapPort::~TapPort() {
 
 void TapPort::post_reads(uint32_t n) {
   rte_mbuf* m[kRing];
-  n = std::min(n, kRing - rx_posted_);
-  if (!n || rte_pktmbuf_alloc_bulk(eal().pool, m, n) != 0) return;
+  n = std::min(n, ring_reads_ - rx_posted_);
+  if (!n || rte_pktmbuf_alloc_bulk(rx_pool_, m, n) != 0) return;
   for (uint32_t i = 0; i < n; i++) {
     io_uring_sqe* sqe = io_uring_get_sqe(&rx_);
     if (!sqe) {
@@ -181,16 +215,28 @@ uint16_t TapPort::rx(Thread&, uint16_t, rte_mbuf** p, uint16_t n) {
     auto* vh = reinterpret_cast<virtio_net_hdr*>(frame - kVnetHdr);
     m->data_len = uint16_t(res - kVnetHdr);
     m->pkt_len = m->data_len;
-    if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-      // The kernel left the L4 checksum partial (pseudo-header sum in place).
-      uint32_t start = vh->csum_start, off = vh->csum_offset;
-      if (start + off + 2 <= m->data_len) {
-        uint16_t s = rte_raw_cksum(frame + start, m->data_len - start);
-        uint16_t c = uint16_t(~s);
-        if (c == 0) c = 0xffff;
-        std::memcpy(frame + start + off, &c, 2);
-        csum_completed_++;
+    uint8_t gso = vh->gso_type & uint8_t(~VIRTIO_NET_HDR_GSO_ECN);
+    if (gso) {
+      if ((gso != VIRTIO_NET_HDR_GSO_TCPV4 && gso != VIRTIO_NET_HDR_GSO_TCPV6) || vh->csum_start + 20 > m->data_len) {
+        rx_errors_++;  // only TCP GSO was negotiated
+        rte_pktmbuf_free(m);
+        continue;
       }
+      // Kept whole: a GSO-capable TAP takes it as is, any other port gets
+      // it segmented by interface-output.
+      uint16_t type;
+      std::memcpy(&type, frame + 12, 2);
+      m->l2_len = type == RTE_BE16(0x8100) ? 18 : 14;
+      m->l3_len = uint16_t(vh->csum_start - m->l2_len);
+      m->l4_len = uint16_t((frame[vh->csum_start + 12] >> 4) * 4);
+      m->tso_segsz = vh->gso_size;
+      m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM |
+                     (gso == VIRTIO_NET_HDR_GSO_TCPV4 ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6);
+      gso_rx_++;
+    } else if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+      // The kernel left the L4 checksum partial (pseudo-header sum in place).
+      complete_l4_csum(frame, m->data_len, vh->csum_start, vh->csum_offset);
+      csum_completed_++;
     }
     p[k++] = m;
   }
@@ -228,6 +274,15 @@ uint16_t TapPort::tx(Thread& t, rte_mbuf** p, uint16_t n) {
       break;
     }
     std::memset(vh, 0, kVnetHdr);
+    if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) {
+      vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+      vh->gso_type = m->ol_flags & RTE_MBUF_F_TX_IPV4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
+      vh->gso_size = m->tso_segsz;
+      vh->hdr_len = uint16_t(m->l2_len + m->l3_len + m->l4_len);
+      vh->csum_start = uint16_t(m->l2_len + m->l3_len);
+      vh->csum_offset = 16;
+      gso_tx_++;
+    }
     io_uring_prep_write(sqe, fd_, vh, m->pkt_len, 0);
     io_uring_sqe_set_data64(sqe, reinterpret_cast<uint64_t>(m) | kTxTag);
   }
@@ -245,7 +300,9 @@ nlohmann::json TapPort::hw_info() const {
   return {{"host_if", host_if_},
           {"host_ns", host_ns_.empty() ? "(vplaned's)" : host_ns_},
           {"vnet_hdr", kVnetHdr},
-          {"offloads", "csum"},
+          {"offloads", gso_ ? "csum tso4 tso6 (gso)" : "csum"},
+          {"gso_rx", gso_rx_},
+          {"gso_tx", gso_tx_},
           {"rx_posted", rx_posted_},
           {"rx_errors", rx_errors_},
           {"csum_completed", csum_completed_}};

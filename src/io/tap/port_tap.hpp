@@ -20,7 +20,11 @@ struct TapArgs {
   std::optional<Prefix> host_ip4, host_ip6;
   uint32_t host_mtu = 0;  // 0 = kernel default
   std::optional<Mac> host_mac;
+  bool gso = false;  // kernel may send/receive GSO frames (TSO4/TSO6) up to kGsoMax
 };
+
+// Largest GSO frame we let the kernel build (its gso_max_size), so one fits a jumbo buffer.
+inline constexpr uint32_t kGsoMax = 32768;
 
 class TapPort : public Port {
  public:
@@ -30,6 +34,7 @@ class TapPort : public Port {
   uint16_t rx(Thread& t, uint16_t q, rte_mbuf** p, uint16_t n) override;
   uint16_t tx(Thread& t, rte_mbuf** p, uint16_t n) override;
   void set_admin(bool up) override;
+  bool tx_offload() const override { return gso_; }
   std::string driver() const override { return "virtio-tap (io_uring)"; }
   uint32_t max_mtu() const override { return 2000; }
   nlohmann::json hw_info() const override;
@@ -41,11 +46,14 @@ class TapPort : public Port {
   void post_reads(uint32_t n);
   void reap_tx(io_uring& r);
   int fd_ = -1;
+  bool gso_ = false;
+  rte_mempool* rx_pool_ = nullptr;
+  uint32_t ring_reads_ = 128;
   std::string host_if_, host_ns_;
   io_uring rx_{};
   std::vector<io_uring> tx_;  // one per thread: no lock on transmit
   uint32_t rx_posted_ = 0;
-  uint64_t rx_errors_ = 0, csum_completed_ = 0;
+  uint64_t rx_errors_ = 0, csum_completed_ = 0, gso_rx_ = 0, gso_tx_ = 0;
 };
 
 }  // namespace vp
