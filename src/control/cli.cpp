@@ -170,20 +170,19 @@ void run_script(const std::string& text, const std::string& origin) {
   }
 }
 
-static CliRegistration help_cmd{{"help", "help [<word>]", "list commands (optionally those starting with <word>)",
-                                 [](Args& a, Out& o) {
-                                   std::string filter = a.done() ? "" : a.word("word");
-                                   auto cmds = Cli::get().commands();
-                                   std::sort(cmds.begin(), cmds.end(),
-                                             [](auto& x, auto& y) { return x.path < y.path; });
-                                   nlohmann::json arr = nlohmann::json::array();
-                                   for (auto& c : cmds) {
-                                     if (!filter.empty() && c.path.rfind(filter, 0) != 0) continue;
-                                     o.line("{:<58} {}", c.syntax, c.help);
-                                     arr.push_back({{"command", c.path}, {"syntax", c.syntax}, {"help", c.help}});
-                                   }
-                                   if (o.json) o.j = arr;
-                                 }}};
+static CliRegistration help_cmd{
+    {"help", "help [<word>]", "list commands (optionally those starting with <word>)", [](Args& a, Out& o) {
+       std::string filter = a.done() ? "" : a.word("word");
+       auto cmds = Cli::get().commands();
+       std::sort(cmds.begin(), cmds.end(), [](auto& x, auto& y) { return x.path < y.path; });
+       nlohmann::json arr = nlohmann::json::array();
+       for (auto& c : cmds) {
+         if (!filter.empty() && c.path.rfind(filter, 0) != 0) continue;
+         o.line("{:<58} {}", c.syntax, c.help);
+         arr.push_back({{"command", c.path}, {"syntax", c.syntax}, {"help", c.help}});
+       }
+       if (o.json) o.j = arr;
+     }}};
 
 static CliRegistration show_rc{{"show running-config", "show running-config",
                                 "commands that recreate the current configuration", [](Args& a, Out& o) {

@@ -160,8 +160,7 @@ CliRegistration cmds[] = {
         for (size_t id = 0; id < Registry::get().errors().size(); id++)
           g_err_base[uint16_t(id)] = error_total(uint16_t(id));
       }}},
-    {{"trace add", "trace add <input-node> <count>", "trace the next <count> packets from an input node",
-      trace_add}},
+    {{"trace add", "trace add <input-node> <count>", "trace the next <count> packets from an input node", trace_add}},
     {{"show trace", "show trace", "the path of traced packets through the graph", show_trace}},
     {{"clear trace", "clear trace", "stop tracing and empty the trace buffers", clear_trace}},
     {{"show threads", "show threads", "main thread and workers",
@@ -185,8 +184,12 @@ CliRegistration cmds[] = {
         o.line("{:<12}{:>10}{:>10}{:>10}{:>10}  {}", e.pool->name, e.buffers, avail, used, e.pool->elt_size,
                e.hugepages ? "hugepages" : "ordinary (no hugepages)");
         if (o.json)
-          o.j = {{"pool", e.pool->name}, {"size", e.buffers},      {"available", avail},
-                 {"in_use", used},       {"buffer_size", e.pool->elt_size}, {"hugepages", e.hugepages}};
+          o.j = {{"pool", e.pool->name},
+                 {"size", e.buffers},
+                 {"available", avail},
+                 {"in_use", used},
+                 {"buffer_size", e.pool->elt_size},
+                 {"hugepages", e.hugepages}};
       }}},
     {{"show version", "show version", "vplane version",
       [](Args& a, Out& o) {

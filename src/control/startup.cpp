@@ -92,11 +92,9 @@ StartupConfig load_startup(const std::string& path) {
 }
 
 void finish_defaults(StartupConfig& c) {
-  if (c.instance.empty() || c.instance.find('/') != std::string::npos)
-    fail("bad instance name '{}'", c.instance);
+  if (c.instance.empty() || c.instance.find('/') != std::string::npos) fail("bad instance name '{}'", c.instance);
   if (c.state_dir.empty()) c.state_dir = "/run/vplane/" + c.instance;
-  if (c.cli_socket.empty())
-    c.cli_socket = c.instance == "vplane" ? "/run/vplane/cli.sock" : c.state_dir + "/cli.sock";
+  if (c.cli_socket.empty()) c.cli_socket = c.instance == "vplane" ? "/run/vplane/cli.sock" : c.state_dir + "/cli.sock";
   c.eal.instance = c.instance;
 }
 

@@ -9,9 +9,7 @@
 
 namespace vp {
 
-inline void cadd(uint64_t& c, uint64_t v) {
-  std::atomic_ref<uint64_t>(c).store(c + v, std::memory_order_relaxed);
-}
+inline void cadd(uint64_t& c, uint64_t v) { std::atomic_ref<uint64_t>(c).store(c + v, std::memory_order_relaxed); }
 inline uint64_t cread(const uint64_t& c) {
   return std::atomic_ref<uint64_t>(const_cast<uint64_t&>(c)).load(std::memory_order_relaxed);
 }
@@ -34,9 +32,7 @@ inline constexpr uint32_t kMaxInterfaces = 65536;
 class IfCounterTable {
  public:
   static constexpr uint32_t kChunk = 256;
-  IfCounters& at(uint32_t sw_if) {
-    return chunks_[sw_if / kChunk].load(std::memory_order_acquire)[sw_if % kChunk];
-  }
+  IfCounters& at(uint32_t sw_if) { return chunks_[sw_if / kChunk].load(std::memory_order_acquire)[sw_if % kChunk]; }
   const IfCounters* find(uint32_t sw_if) const {
     auto* c = chunks_[sw_if / kChunk].load(std::memory_order_acquire);
     return c ? &c[sw_if % kChunk] : nullptr;

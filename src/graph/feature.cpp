@@ -83,8 +83,7 @@ const ArcCfg* Arcs::compile(uint8_t arc, const std::vector<std::string>& enabled
   const ArcDef& a = arcs_.at(arc);
   std::vector<NodeId> list;
   for (size_t i = 0; i < a.order.size(); i++)
-    if (std::find(enabled.begin(), enabled.end(), a.feature_names[i]) != enabled.end())
-      list.push_back(a.order[i]);
+    if (std::find(enabled.begin(), enabled.end(), a.feature_names[i]) != enabled.end()) list.push_back(a.order[i]);
   if (list.empty()) return nullptr;
   list.push_back(a.end);
   auto* c = static_cast<ArcCfg*>(std::malloc(sizeof(ArcCfg) + list.size() * sizeof(NodeId)));

@@ -23,11 +23,11 @@ struct alignas(16) PktMeta {
   uint32_t flow_hash;  // symmetric 5-tuple hash (ECMP, worker handoff)
   uint16_t l3_off;     // offsets from the start of the frame
   uint16_t l4_off;
-  uint16_t error;      // global error id, meaningful on the way to error-drop
-  uint16_t next;       // node to continue at after a worker handoff
-  uint8_t arc;         // feature arc being walked
-  uint8_t arc_pos;     // position in that arc's per-interface list
-  uint8_t flags;       // MetaFlags
+  uint16_t error;   // global error id, meaningful on the way to error-drop
+  uint16_t next;    // node to continue at after a worker handoff
+  uint8_t arc;      // feature arc being walked
+  uint8_t arc_pos;  // position in that arc's per-interface list
+  uint8_t flags;    // MetaFlags
   uint8_t pad0;
   uint32_t trace_id;   // (thread << 24 | n) for traced packets
   uint8_t opaque[24];  // scratch for the feature currently holding the packet

@@ -22,9 +22,9 @@ class Rcu {
   void offline(uint32_t id) { rte_rcu_qsbr_thread_offline(v_, id); }
   void quiescent(uint32_t id) { rte_rcu_qsbr_quiescent(v_, id); }
   // Writer side (main thread only).
-  void synchronize();                        // blocks the main thread, never a worker
+  void synchronize();                         // blocks the main thread, never a worker
   void defer(std::function<void()> free_fn);  // run once all readers moved on
-  size_t reclaim();                          // non-blocking; returns callbacks run
+  size_t reclaim();                           // non-blocking; returns callbacks run
   size_t pending() const { return q_.size(); }
   rte_rcu_qsbr* qsbr() const { return v_; }
 

@@ -1,5 +1,6 @@
 #include "graph/threads.hpp"
 
+#include <fmt/format.h>
 #include <pthread.h>
 #include <rte_lcore.h>
 #include <sched.h>
@@ -7,7 +8,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <fmt/format.h>
 
 #include "graph/rcu.hpp"
 #include "graph/registry.hpp"
@@ -96,8 +96,8 @@ void Threads::set_vector_size(uint32_t v) {
 std::vector<ThreadInfo> Threads::info() const {
   std::vector<ThreadInfo> out;
   for (uint32_t i = 0; i < threads_.size(); i++)
-    out.push_back({i, i == 0 ? std::string("vplane_main") : fmt::format("vplane_wk_{}", i - 1), cores_[i],
-                   tids_[i].load()});
+    out.push_back(
+        {i, i == 0 ? std::string("vplane_main") : fmt::format("vplane_wk_{}", i - 1), cores_[i], tids_[i].load()});
   return out;
 }
 

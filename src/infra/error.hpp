@@ -2,6 +2,7 @@
 // Control-plane errors: one line that names what is wrong. Thrown by the
 // typed operations layer before anything is changed, caught by the CLI/API.
 #include <fmt/format.h>
+
 #include <stdexcept>
 #include <string>
 

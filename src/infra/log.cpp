@@ -39,8 +39,8 @@ void write(Level l, const std::string& msg) {
   tm t;
   gmtime_r(&ts.tv_sec, &t);
   std::lock_guard g(g_mu);
-  std::fprintf(g_out, "%02d:%02d:%02d.%03ld vplaned %s: %s\n", t.tm_hour, t.tm_min, t.tm_sec,
-               ts.tv_nsec / 1000000, names[int(l)], msg.c_str());
+  std::fprintf(g_out, "%02d:%02d:%02d.%03ld vplaned %s: %s\n", t.tm_hour, t.tm_min, t.tm_sec, ts.tv_nsec / 1000000,
+               names[int(l)], msg.c_str());
   std::fflush(g_out);
 }
 

@@ -26,8 +26,7 @@ Mac parse_mac(std::string_view s) {
   unsigned v[6];
   char tail;
   std::string str(s);
-  if (std::sscanf(str.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-                  &tail) != 6)
+  if (std::sscanf(str.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
     fail("bad MAC address '{}' (expected xx:xx:xx:xx:xx:xx)", s);
   for (int i = 0; i < 6; i++) m.b[i] = uint8_t(v[i]);
   return m;
@@ -71,8 +70,7 @@ uint64_t parse_uint(std::string_view s, uint64_t max, std::string_view what) {
     base = 16;
   }
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
-  if (ec != std::errc() || p != s.data() + s.size() || s.empty())
-    fail("bad {} '{}' (expected a number)", what, s);
+  if (ec != std::errc() || p != s.data() + s.size() || s.empty()) fail("bad {} '{}' (expected a number)", what, s);
   if (v > max) fail("{} {} is out of range (max {})", what, v, max);
   return v;
 }

@@ -1,6 +1,7 @@
 #pragma once
-#include <cstdint>
 #include <x86intrin.h>
+
+#include <cstdint>
 
 namespace vp {
 inline uint64_t rdtsc() { return __rdtsc(); }

@@ -1,9 +1,9 @@
 #include "io/capture.hpp"
 
+#include <fmt/format.h>
 #include <rte_ring.h>
 #include <time.h>
 
-#include <fmt/format.h>
 #include <memory>
 #include <vector>
 

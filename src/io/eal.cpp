@@ -1,5 +1,6 @@
 #include "io/eal.hpp"
 
+#include <fmt/format.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_mbuf.h>
@@ -7,7 +8,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 
 #include "graph/meta.hpp"
@@ -50,11 +50,13 @@ void eal_start(const EalConfig& c) {
   uint32_t huge_mb = std::max<uint32_t>(c.memory_mb, 256);
   bool huge = c.huge == HugeMode::yes || (c.huge == HugeMode::automatic && hugepages_available(huge_mb));
   if (c.huge == HugeMode::yes && !hugepages_available(huge_mb))
-    fail("hugepages requested but none are free or hugetlbfs is not mounted (run: sysctl vm.nr_hugepages=512 && "
-         "mount -t hugetlbfs none /dev/hugepages)");
+    fail(
+        "hugepages requested but none are free or hugetlbfs is not mounted (run: sysctl vm.nr_hugepages=512 && "
+        "mount -t hugetlbfs none /dev/hugepages)");
   eal_cleanup_stale(s.prefix);
-  std::vector<std::string> args = {"vplaned", "--file-prefix", s.prefix, "-l", "0", "--log-level",
-                                   "lib.*:" + c.log_level, "--log-level", "pmd.*:" + c.log_level};
+  std::vector<std::string> args = {
+      "vplaned",     "--file-prefix",       s.prefix, "-l", "0", "--log-level", "lib.*:" + c.log_level,
+      "--log-level", "pmd.*:" + c.log_level};
   if (huge) {
     args.insert(args.end(), {"--huge-unlink", "-m", std::to_string(huge_mb)});
   } else {
@@ -78,8 +80,7 @@ void eal_start(const EalConfig& c) {
   int rc = rte_eal_init(int(argv.size()), argv.data());
   if (have_mask) sched_setaffinity(0, sizeof before, &before);
   if (rc < 0)
-    fail("DPDK EAL failed to start: {} (is another vplaned named '{}' running?)", rte_strerror(rte_errno),
-         c.instance);
+    fail("DPDK EAL failed to start: {} (is another vplaned named '{}' running?)", rte_strerror(rte_errno), c.instance);
   s.hugepages = huge;
   s.pool = rte_pktmbuf_pool_create("vp-pkts", c.buffers, c.buffer_cache, kMetaSize, RTE_MBUF_DEFAULT_BUF_SIZE,
                                    SOCKET_ID_ANY);

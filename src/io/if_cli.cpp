@@ -17,6 +17,17 @@ Interface& iface_of_kind(Args& a, IfKind k) {
   return i;
 }
 
+// "delete <kind> [<keyword>] <if>": the same for every interface kind.
+CliCmd delete_cmd(std::string path, IfKind kind, const char* keyword = nullptr) {
+  std::string syntax = path + (keyword ? std::string(" ") + keyword : "") + " <if>";
+  return {path, syntax, std::string("remove a ") + kind_name(kind) + " interface", [kind, keyword](Args& a, Out&) {
+            if (keyword && !a.accept(keyword)) fail("missing {} <if>", keyword);
+            Interface& i = iface_of_kind(a, kind);
+            a.end();
+            ops::delete_interface(i.index);
+          }};
+}
+
 void reply_created(Out& o, uint32_t idx) {
   Interface* i = ifs().at(idx);
   o.line("{}", i->name);
@@ -34,7 +45,9 @@ nlohmann::json if_json(Interface& i) {
           {"mtu", i.mtu},
           {"mac", i.mac.str()},
           {"l2", i.l2 == L2Mode::xconnect ? "xconnect" : "l3"},
-          {"xconnect", i.xc_tx == kNoIf ? "" : ifs().at(i.xc_tx) ? ifs().at(i.xc_tx)->name : ""},
+          {"xconnect", i.xc_tx == kNoIf    ? ""
+                       : ifs().at(i.xc_tx) ? ifs().at(i.xc_tx)->name
+                                           : ""},
           {"counters",
            {{"rx_packets", c.rx_packets},
             {"rx_bytes", c.rx_bytes},
@@ -61,9 +74,14 @@ void show_interface(Args& a, Out& o) {
     std::string state = i->admin_up ? (i->port->link_up() ? "up" : "up/nl") : "down";
     auto& c = j["counters"];
     std::vector<std::pair<const char*, uint64_t>> rows;
-    for (auto [what, key] : {std::pair{"rx packets", "rx_packets"}, {"rx bytes", "rx_bytes"},
-                             {"tx packets", "tx_packets"}, {"tx bytes", "tx_bytes"}, {"drops", "drops"},
-                             {"tx-error", "tx_errors"}, {"rx-miss", "rx_missed"}, {"punt", "punts"}})
+    for (auto [what, key] : {std::pair{"rx packets", "rx_packets"},
+                             {"rx bytes", "rx_bytes"},
+                             {"tx packets", "tx_packets"},
+                             {"tx bytes", "tx_bytes"},
+                             {"drops", "drops"},
+                             {"tx-error", "tx_errors"},
+                             {"rx-miss", "rx_missed"},
+                             {"punt", "punts"}})
       if (uint64_t v = c[key]) rows.push_back({what, v});
     if (rows.empty()) rows.push_back({"", 0});
     for (size_t r = 0; r < rows.size(); r++) {
@@ -109,12 +127,7 @@ CliRegistration cmds[] = {
         if (x.host_if.empty()) fail("missing host-if <linux-if>");
         reply_created(o, ops::create_af_xdp(x));
       }}},
-    {{"delete interface af_xdp", "delete interface af_xdp <if>", "remove an AF_XDP interface",
-      [](Args& a, Out&) {
-        Interface& i = iface_of_kind(a, IfKind::af_xdp);
-        a.end();
-        ops::delete_interface(i.index);
-      }}},
+    {delete_cmd("delete interface af_xdp", IfKind::af_xdp)},
     {{"create tap",
       "create tap [id <n>] [host-if-name <name>] [host-ns <netns>] [host-ip4-addr <a/n>] [host-ip6-addr <a/n>] "
       "[host-mtu-size <n>] [host-mac-addr <mac>] [gso]",
@@ -144,12 +157,7 @@ CliRegistration cmds[] = {
         }
         reply_created(o, ops::create_tap(t));
       }}},
-    {{"delete tap", "delete tap <if>", "remove a TAP interface",
-      [](Args& a, Out&) {
-        Interface& i = iface_of_kind(a, IfKind::tap);
-        a.end();
-        ops::delete_interface(i.index);
-      }}},
+    {delete_cmd("delete tap", IfKind::tap)},
     {{"create memif socket", "create memif socket id <s> filename <path>", "declare a memif socket",
       [](Args& a, Out&) {
         if (!a.accept("id")) fail("missing id <s>");
@@ -189,12 +197,7 @@ CliRegistration cmds[] = {
         if (!role) fail("say master or slave");
         reply_created(o, ops::create_memif(m));
       }}},
-    {{"delete interface memif", "delete interface memif <if>", "remove a memif interface",
-      [](Args& a, Out&) {
-        Interface& i = iface_of_kind(a, IfKind::memif);
-        a.end();
-        ops::delete_interface(i.index);
-      }}},
+    {delete_cmd("delete interface memif", IfKind::memif)},
     {{"create vhost-user", "create vhost-user socket <path> [server]",
       "create a vhost-user interface (VirtualEthernet0/0/<n>)",
       [](Args& a, Out& o) {
@@ -204,12 +207,7 @@ CliRegistration cmds[] = {
         a.end();
         reply_created(o, ops::create_vhost_user(path, server));
       }}},
-    {{"delete vhost-user", "delete vhost-user <if>", "remove a vhost-user interface",
-      [](Args& a, Out&) {
-        Interface& i = iface_of_kind(a, IfKind::vhost_user);
-        a.end();
-        ops::delete_interface(i.index);
-      }}},
+    {delete_cmd("delete vhost-user", IfKind::vhost_user)},
     {{"create loopback interface", "create loopback interface [mac <mac>]", "create a loopback (loop<n>)",
       [](Args& a, Out& o) {
         std::optional<Mac> mac;
@@ -217,13 +215,7 @@ CliRegistration cmds[] = {
         a.end();
         reply_created(o, ops::create_loopback(mac));
       }}},
-    {{"delete loopback interface", "delete loopback interface intfc <if>", "remove a loopback",
-      [](Args& a, Out&) {
-        if (!a.accept("intfc")) fail("missing intfc <if>");
-        Interface& i = iface_of_kind(a, IfKind::loopback);
-        a.end();
-        ops::delete_interface(i.index);
-      }}},
+    {delete_cmd("delete loopback interface", IfKind::loopback, "intfc")},
     {{"create null-sink interface", "create null-sink interface [null<n>]",
       "create a sink that frees what is sent to it (benchmarks)",
       [](Args& a, Out& o) {
@@ -238,12 +230,7 @@ CliRegistration cmds[] = {
         a.end();
         reply_created(o, ops::create_null_sink(n));
       }}},
-    {{"delete null-sink interface", "delete null-sink interface <if>", "remove a null sink",
-      [](Args& a, Out&) {
-        Interface& i = iface_of_kind(a, IfKind::null_sink);
-        a.end();
-        ops::delete_interface(i.index);
-      }}},
+    {delete_cmd("delete null-sink interface", IfKind::null_sink)},
     {{"set interface state", "set interface state <if> up|down", "admin state (interfaces are created down)",
       [](Args& a, Out&) {
         Interface& i = a.iface();
@@ -315,8 +302,7 @@ CliRegistration cmds[] = {
         nlohmann::json arr = nlohmann::json::array();
         for (auto* i : ifs().all()) {
           o.line("{} ({})", i->name, i->admin_up ? "up" : "dn");
-          if (i->l2 == L2Mode::xconnect && ifs().at(i->xc_tx))
-            o.line("  L2 xconnect {}", ifs().at(i->xc_tx)->name);
+          if (i->l2 == L2Mode::xconnect && ifs().at(i->xc_tx)) o.line("  L2 xconnect {}", ifs().at(i->xc_tx)->name);
           arr.push_back({{"name", i->name}, {"admin_up", i->admin_up}, {"addresses", nlohmann::json::array()}});
         }
         if (o.json) o.j = arr;
@@ -335,8 +321,12 @@ CliRegistration cmds[] = {
           o.line("{:<28}{:>5}  {}  driver {}  mac {}", i->name, i->index, i->port->link_up() ? "up" : "down",
                  i->port->driver(), i->mac.str());
           for (auto& [k, v] : hw.items()) o.line("    {}: {}", k, v.dump());
-          arr.push_back({{"name", i->name}, {"sw_if_index", i->index}, {"driver", i->port->driver()},
-                         {"mac", i->mac.str()}, {"link_up", i->port->link_up()}, {"details", hw}});
+          arr.push_back({{"name", i->name},
+                         {"sw_if_index", i->index},
+                         {"driver", i->port->driver()},
+                         {"mac", i->mac.str()},
+                         {"link_up", i->port->link_up()},
+                         {"details", hw}});
         }
         if (o.json) o.j = arr;
       }}},
@@ -367,31 +357,28 @@ RunningConfigRegistration rc_memif{5, [](std::vector<std::string>& out) {
                                        out.push_back(fmt::format("create memif socket id {} filename {}", id, path));
                                    }};
 
-RunningConfigRegistration rc{10, [](std::vector<std::string>& out) {
-                               auto all = ifs().all();
-                               for (auto* i : all)
-                                 if (!i->create_cmd.empty()) out.push_back(i->create_cmd);
-                               for (auto* i : all) {
-                                 if (i->mtu != 1500)
-                                   out.push_back(fmt::format("set interface mtu {} {}", i->mtu, i->name));
-                                 if (i->mac_set)
-                                   out.push_back(fmt::format("set interface mac address {} {}", i->name, i->mac.str()));
-                                 if (i->admin_up) out.push_back(fmt::format("set interface state {} up", i->name));
-                               }
-                               for (auto* i : all) {
-                                 if (i->l2 == L2Mode::xconnect && ifs().at(i->xc_tx))
-                                   out.push_back(fmt::format("set interface l2 xconnect {} {}", i->name,
-                                                             ifs().at(i->xc_tx)->name));
-                                 for (size_t q = 0; q < i->rx_worker.size(); q++)
-                                   if (i->rx_worker[q] > 0)
-                                     out.push_back(fmt::format("set interface rx-placement {} queue {} worker {}",
-                                                               i->name, q, i->rx_worker[q] - 1));
-                                 for (auto& [arc, fs] : i->features)
-                                   for (auto& f : fs)
-                                     out.push_back(fmt::format("set interface feature {} {} arc {}", i->name, f,
-                                                               Arcs::get().arc(arc).name));
-                               }
-                             }};
+RunningConfigRegistration rc{
+    10, [](std::vector<std::string>& out) {
+      auto all = ifs().all();
+      for (auto* i : all)
+        if (!i->create_cmd.empty()) out.push_back(i->create_cmd);
+      for (auto* i : all) {
+        if (i->mtu != 1500) out.push_back(fmt::format("set interface mtu {} {}", i->mtu, i->name));
+        if (i->mac_set) out.push_back(fmt::format("set interface mac address {} {}", i->name, i->mac.str()));
+        if (i->admin_up) out.push_back(fmt::format("set interface state {} up", i->name));
+      }
+      for (auto* i : all) {
+        if (i->l2 == L2Mode::xconnect && ifs().at(i->xc_tx))
+          out.push_back(fmt::format("set interface l2 xconnect {} {}", i->name, ifs().at(i->xc_tx)->name));
+        for (size_t q = 0; q < i->rx_worker.size(); q++)
+          if (i->rx_worker[q] > 0)
+            out.push_back(
+                fmt::format("set interface rx-placement {} queue {} worker {}", i->name, q, i->rx_worker[q] - 1));
+        for (auto& [arc, fs] : i->features)
+          for (auto& f : fs)
+            out.push_back(fmt::format("set interface feature {} {} arc {}", i->name, f, Arcs::get().arc(arc).name));
+      }
+    }};
 
 }  // namespace
 }  // namespace vp

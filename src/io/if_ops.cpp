@@ -71,8 +71,8 @@ uint32_t create_af_xdp(const AfXdpArgs& a) {
   stale_record("xdp", a.host_if);
   try {
     return add_dpdk(name, IfKind::af_xdp, "net_af_xdp",
-                    "iface=" + a.host_if + ",start_queue=0,queue_count=" + std::to_string(a.rx_queues),
-                    "af-xdp-input", a.rx_queues, cmd);
+                    "iface=" + a.host_if + ",start_queue=0,queue_count=" + std::to_string(a.rx_queues), "af-xdp-input",
+                    a.rx_queues, cmd);
   } catch (...) {
     stale_forget("xdp", a.host_if);
     throw;
@@ -133,8 +133,8 @@ uint32_t create_memif(const MemifArgs& a) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   std::string name = "memif" + std::to_string(a.socket_id) + "/" + std::to_string(a.id);
-  std::string cmd = "create interface memif id " + std::to_string(a.id) + " socket-id " +
-                    std::to_string(a.socket_id) + (a.master ? " master" : " slave");
+  std::string cmd = "create interface memif id " + std::to_string(a.id) + " socket-id " + std::to_string(a.socket_id) +
+                    (a.master ? " master" : " slave");
   if (a.rx_queues != 1) cmd += " rx-queues " + std::to_string(a.rx_queues);
   return add_dpdk(name, IfKind::memif, "net_memif",
                   std::string("role=") + (a.master ? "server" : "client") + ",id=" + std::to_string(a.id) +
@@ -167,8 +167,7 @@ uint32_t create_loopback(std::optional<Mac> mac) {
 
 uint32_t create_null_sink(uint32_t n) {
   std::string name = "null" + std::to_string(n);
-  Interface& i = ifs().add(name, IfKind::null_sink, std::make_unique<NullPort>(),
-                           "create null-sink interface " + name);
+  Interface& i = ifs().add(name, IfKind::null_sink, std::make_unique<NullPort>(), "create null-sink interface " + name);
   i.mac = random_mac();
   ifs().publish(i);
   return i.index;

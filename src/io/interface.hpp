@@ -52,9 +52,9 @@ struct Interface {
   L2Mode l2 = L2Mode::l3;
   uint32_t xc_tx = kNoIf;
   std::map<uint8_t, std::vector<std::string>> features;  // arc -> enabled feature nodes
-  std::vector<int> rx_worker;  // per rx queue: pinned thread index, -1 = automatic
-  std::string create_cmd;      // the command that recreates it (running-config)
-  std::vector<std::string> owned_netdevs;  // Linux devices to clean up after a crash
+  std::vector<int> rx_worker;                            // per rx queue: pinned thread index, -1 = automatic
+  std::string create_cmd;                                // the command that recreates it (running-config)
+  std::vector<std::string> owned_netdevs;                // Linux devices to clean up after a crash
 };
 
 // Counter baselines so that "clear interfaces" never writes a worker's counter.

@@ -59,7 +59,7 @@ uint32_t PcapngWriter::interface(const std::string& name) {
   std::string b;
   put16(b, 1);  // LINKTYPE_ETHERNET
   put16(b, 0);
-  put32(b, 0);  // snaplen: unlimited
+  put32(b, 0);                                       // snaplen: unlimited
   option(b, 2, name.data(), uint16_t(name.size()));  // if_name
   uint8_t tsres = 9;                                 // nanoseconds
   option(b, 9, &tsres, 1);

@@ -37,7 +37,8 @@ DpdkPort::DpdkPort(std::string devname, std::string devargs, bool is_vdev, NodeI
     for (uint16_t q = 0; q < n_rxq_ && rc == 0; q++)
       rc = rte_eth_rx_queue_setup(port_, q, 1024, SOCKET_ID_ANY, nullptr, eal().pool);
   if (rc == 0)
-    for (uint16_t q = 0; q < n_txq_ && rc == 0; q++) rc = rte_eth_tx_queue_setup(port_, q, 1024, SOCKET_ID_ANY, nullptr);
+    for (uint16_t q = 0; q < n_txq_ && rc == 0; q++)
+      rc = rte_eth_tx_queue_setup(port_, q, 1024, SOCKET_ID_ANY, nullptr);
   if (rc != 0) {
     rte_eth_dev_close(port_);
     if (vdev_) rte_vdev_uninit(devname_.c_str());
@@ -105,9 +106,9 @@ Mac DpdkPort::mac() const {
 nlohmann::json DpdkPort::hw_info() const {
   rte_eth_stats s{};
   rte_eth_stats_get(port_, &s);
-  return {{"dpdk_port", port_},   {"device", devname_},  {"rx_queues", n_rxq_}, {"tx_queues", n_txq_},
+  return {{"dpdk_port", port_},      {"device", devname_},   {"rx_queues", n_rxq_},    {"tx_queues", n_txq_},
           {"tx_shared", shared_tx_}, {"link_up", link_up()}, {"rx_missed", s.imissed}, {"rx_nombuf", s.rx_nombuf},
-          {"ierrors", s.ierrors}, {"oerrors", s.oerrors}};
+          {"ierrors", s.ierrors},    {"oerrors", s.oerrors}};
 }
 
 uint64_t DpdkPort::rx_missed() const {

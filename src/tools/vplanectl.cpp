@@ -113,8 +113,9 @@ int interactive(bool json) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"vplanectl - talk to vplaned's CLI.\nWith a command: run it and exit (0 ok, 1 command error, 2 "
-               "vplaned unreachable). Without: interactive prompt."};
+  CLI::App app{
+      "vplanectl - talk to vplaned's CLI.\nWith a command: run it and exit (0 ok, 1 command error, 2 "
+      "vplaned unreachable). Without: interactive prompt."};
   std::string sock = "/run/vplane/cli.sock";
   bool json = false;
   std::vector<std::string> words;

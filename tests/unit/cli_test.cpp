@@ -1,8 +1,9 @@
 // CLI parsing: tokenizer, abbreviations, every command's error path, and
 // that a rejected command changes nothing.
+#include "control/cli.hpp"
+
 #include <gtest/gtest.h>
 
-#include "control/cli.hpp"
 #include "infra/error.hpp"
 #include "io/interface.hpp"
 

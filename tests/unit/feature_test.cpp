@@ -1,7 +1,8 @@
 // Feature arcs: ordering constraints, per-interface enable/disable, walking.
+#include "graph/feature.hpp"
+
 #include <gtest/gtest.h>
 
-#include "graph/feature.hpp"
 #include "graph/registry.hpp"
 #include "helpers.hpp"
 #include "io/if_ops.hpp"

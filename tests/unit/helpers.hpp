@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "graph/meta.hpp"
-#include "infra/error.hpp"
 #include "graph/threads.hpp"
+#include "infra/error.hpp"
 #include "io/eal.hpp"
 
 namespace vp::test {

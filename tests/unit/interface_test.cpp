@@ -1,9 +1,10 @@
 // The interface model: stable indices, reuse, snapshots, counter baselines.
+#include "io/interface.hpp"
+
 #include <gtest/gtest.h>
 
 #include "helpers.hpp"
 #include "io/if_ops.hpp"
-#include "io/interface.hpp"
 
 namespace vp {
 namespace {

@@ -1,11 +1,12 @@
 // Software GSO and checksum completion (interface-output's fallback for
 // ports without offloads).
+#include "io/offload.hpp"
+
 #include <gtest/gtest.h>
 #include <rte_ip.h>
 #include <rte_tcp.h>
 
 #include "helpers.hpp"
-#include "io/offload.hpp"
 
 namespace vp {
 namespace {

@@ -1,13 +1,13 @@
 // The pcapng writer: blocks are well formed and carry interface names,
 // packets and direction flags.
+#include "io/pcapng.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <vector>
-
-#include "io/pcapng.hpp"
 
 namespace vp {
 namespace {

@@ -26,8 +26,9 @@ bool udp_csum_ok(IpHdr* ip, Fn compute) {
 }
 
 TEST(PgStream, BuildsEthernetIpv4UdpTemplate) {
-  auto s = parse("name a size 100 data { IP4: 02:00:00:00:00:01 -> 02:00:00:00:00:02 vlan 7 UDP: 10.0.0.1 -> "
-                 "10.0.0.2 ttl 9 UDP: 1234 -> 5678 }");
+  auto s = parse(
+      "name a size 100 data { IP4: 02:00:00:00:00:01 -> 02:00:00:00:00:02 vlan 7 UDP: 10.0.0.1 -> "
+      "10.0.0.2 ttl 9 UDP: 1234 -> 5678 }");
   ASSERT_EQ(s.tmpl.size(), 100u);
   EXPECT_EQ(s.l3_off, 18);
   EXPECT_EQ(s.l4_off, 38);
@@ -39,8 +40,9 @@ TEST(PgStream, BuildsEthernetIpv4UdpTemplate) {
 }
 
 TEST(PgStream, RangesIncrementAndChecksumsStayValid) {
-  Stream st(parse("name b size 64 data { IP4: 02:00:00:00:00:01 -> 02:00:00:00:00:02 UDP: 10.0.0.1 -> "
-                  "10.1.0.250 - 10.1.1.5 UDP: 1000 - 1002 -> 53 }"));
+  Stream st(
+      parse("name b size 64 data { IP4: 02:00:00:00:00:01 -> 02:00:00:00:00:02 UDP: 10.0.0.1 -> "
+            "10.1.0.250 - 10.1.1.5 UDP: 1000 - 1002 -> 53 }"));
   rte_mbuf* m[16];
   ASSERT_EQ(st.generate(eal().pool, m, 16, 0), 16u);
   for (int i = 0; i < 16; i++) {
@@ -57,8 +59,9 @@ TEST(PgStream, RangesIncrementAndChecksumsStayValid) {
 }
 
 TEST(PgStream, VariableSizesRecomputeLengthsAndChecksums) {
-  Stream st(parse("name c size 60-70 data { IP6: 02:00:00:00:00:01 -> 02:00:00:00:00:02 UDP: 2001:db8::1 -> "
-                  "2001:db8::10 - 2001:db8::20 random UDP: 1 -> 2 }"));
+  Stream st(
+      parse("name c size 60-70 data { IP6: 02:00:00:00:00:01 -> 02:00:00:00:00:02 UDP: 2001:db8::1 -> "
+            "2001:db8::10 - 2001:db8::20 random UDP: 1 -> 2 }"));
   rte_mbuf* m[22];
   ASSERT_EQ(st.generate(eal().pool, m, 22, 0), 22u);
   for (int i = 0; i < 22; i++) {

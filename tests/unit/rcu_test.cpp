@@ -1,12 +1,12 @@
 // Publication under concurrency: a reader thread dereferences published
 // snapshots in a loop while the main thread replaces them thousands of
 // times; a freed snapshot must never be seen (poisoned on free).
+#include "graph/rcu.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
-
-#include "graph/rcu.hpp"
 
 namespace vp {
 namespace {

@@ -137,8 +137,8 @@ CliRegistration cmds[] = {
         a.end();
         if (name.rfind("pg", 0) != 0) fail("packet-generator interfaces are named pg<n>, not '{}'", name);
         parse_uint(name.substr(2), 65535, "pg interface number");
-        Interface& i = ifs().add(name, IfKind::pg, std::make_unique<PgPort>(),
-                                 "create packet-generator interface " + name);
+        Interface& i =
+            ifs().add(name, IfKind::pg, std::make_unique<PgPort>(), "create packet-generator interface " + name);
         i.mac.b = {0x02, 0xfe, 0x70, 0x67, uint8_t(i.index >> 8), uint8_t(i.index)};
         ifs().publish(i);
         o.line("{}", name);
@@ -157,10 +157,10 @@ CliRegistration cmds[] = {
       "packet-generator new name <s> [interface <pg-if>] [node <node>] size <n>[-<m>] [count <n>] [rate <pps>] "
       "data { ... }",
       "define a stream (VPP's pg data syntax, or hex)", stream_new}},
-    {{"packet-generator enable-stream", "packet-generator enable-stream [<name>]",
-      "start a stream (all when no name)", [](Args& a, Out&) { set_enabled(a, true); }}},
-    {{"packet-generator disable-stream", "packet-generator disable-stream [<name>]",
-      "stop a stream (all when no name)", [](Args& a, Out&) { set_enabled(a, false); }}},
+    {{"packet-generator enable-stream", "packet-generator enable-stream [<name>]", "start a stream (all when no name)",
+      [](Args& a, Out&) { set_enabled(a, true); }}},
+    {{"packet-generator disable-stream", "packet-generator disable-stream [<name>]", "stop a stream (all when no name)",
+      [](Args& a, Out&) { set_enabled(a, false); }}},
     {{"packet-generator delete", "packet-generator delete <name>", "remove a stream",
       [](Args& a, Out&) {
         Stream& s = stream(a.word("stream"));

@@ -1,12 +1,12 @@
 #include "io/pg/stream.hpp"
 
+#include <fmt/format.h>
 #include <rte_byteorder.h>
 #include <rte_ip.h>
 #include <rte_random.h>
 
 #include <algorithm>
 #include <cstring>
-#include <fmt/format.h>
 
 #include "infra/error.hpp"
 #include "infra/parse.hpp"
@@ -200,8 +200,8 @@ void parse_data(StreamSpec& s, const std::vector<std::string>& t, size_t& i) {
       parse_eth(B, t, i, k == "IP4:" ? 0x0800 : k == "IP6:" ? 0x86dd : 0);
     } else if (k == "UDP:" || k == "TCP:" || k == "ICMP:") {
       IpAddr probe;
-      bool is_addr = i < t.size() && (try_parse_ip(t[i], probe) ||
-                                      try_parse_ip(t[i].substr(0, t[i].find('-', 1)), probe));
+      bool is_addr =
+          i < t.size() && (try_parse_ip(t[i], probe) || try_parse_ip(t[i].substr(0, t[i].find('-', 1)), probe));
       if (is_addr)
         parse_ip_hdr(B, t, i, k == "UDP:" ? 17 : k == "TCP:" ? 6 : 1, k == "UDP:" ? 17 : k == "TCP:" ? 6 : 58);
       else if (k == "ICMP:")

@@ -15,13 +15,13 @@
 namespace vp {
 
 struct FieldMod {
-  uint16_t off;        // byte offset of the 32-bit (or 16-bit) field
-  uint8_t width;       // 2 or 4
+  uint16_t off;   // byte offset of the 32-bit (or 16-bit) field
+  uint8_t width;  // 2 or 4
   bool random;
-  uint32_t lo, hi;     // host order, inclusive
+  uint32_t lo, hi;  // host order, inclusive
   uint32_t cur;
-  int32_t ip_csum;     // offset of the IPv4 header checksum it feeds, -1 none
-  int32_t l4_csum;     // offset of the L4 checksum it feeds, -1 none
+  int32_t ip_csum;  // offset of the IPv4 header checksum it feeds, -1 none
+  int32_t l4_csum;  // offset of the L4 checksum it feeds, -1 none
 };
 
 struct StreamSpec {
@@ -29,8 +29,8 @@ struct StreamSpec {
   std::string interface;  // pg interface
   std::string node;       // "" = device-input of the interface
   uint32_t size_min = 64, size_max = 64;
-  uint64_t count = 0;     // 0 = unlimited
-  double rate = 0;        // packets/s, 0 = as fast as possible
+  uint64_t count = 0;         // 0 = unlimited
+  double rate = 0;            // packets/s, 0 = as fast as possible
   std::vector<uint8_t> tmpl;  // size_max bytes
   std::vector<FieldMod> mods;
   int32_t l3_off = -1, l4_off = -1;

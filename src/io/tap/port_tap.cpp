@@ -1,12 +1,11 @@
 #include "io/tap/port_tap.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <libmnl/libmnl.h>
+#include <linux/if_tun.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
-#include <fcntl.h>
-#include <linux/if.h>
-#include <linux/if_tun.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
 #include <rte_ip.h>

@@ -67,8 +67,7 @@ void ethernet_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     // L3: walk VLAN tags to the real ethertype.
     uint16_t type = eh->ether_type;
     uint16_t off = RTE_ETHER_HDR_LEN;
-    while ((type == RTE_BE16(RTE_ETHER_TYPE_VLAN) || type == RTE_BE16(RTE_ETHER_TYPE_QINQ)) &&
-           off + 4 <= m->data_len) {
+    while ((type == RTE_BE16(RTE_ETHER_TYPE_VLAN) || type == RTE_BE16(RTE_ETHER_TYPE_QINQ)) && off + 4 <= m->data_len) {
       type = *rte_pktmbuf_mtod_offset(m, uint16_t*, off + 2);
       off += 4;
     }
