@@ -128,3 +128,20 @@ def test_restart_after_crash_removes_what_the_dead_instance_left(lab):
     lab.vplanes.append(w)
     assert "xdp" not in sh(["ip", "link", "show", "dev", outer]).stdout
     assert w.cli(f"create interface af_xdp host-if {outer}").strip() == f"{outer}/0"
+
+
+def test_vhost_user_and_loopback_interfaces_come_and_go(lab, tmp_path):
+    v = lab.vplane()
+    sock = str(tmp_path / "vhost.sock")
+    name = v.cli(f"create vhost-user socket {sock} server").strip()
+    assert name == "VirtualEthernet0/0/0"
+    hw = {h["name"]: h for h in v.json("show hardware-interfaces")}
+    assert hw[name]["driver"] == "net_vhost"
+    assert os.path.exists(sock)  # server mode: vplane listens for the guest
+    v.cli(f"set interface state {name} up")
+    assert v.cli("create loopback interface").strip() == "loop0"
+    v.cli(f"delete vhost-user {name}")
+    v.cli("delete loopback interface intfc loop0")
+    assert v.json("show interface") == []
+    rc, _, err = v.ctl("delete", "tap", "loop0")
+    assert rc == 1 and "unknown interface" in err
