@@ -79,11 +79,13 @@ int main(int argc, char** argv) {
     eal_start(c.eal);
     threads().start(c.threads);
     stale_init(c.state_dir);
+    run_inits();
     loop = std::make_unique<EventLoop>();
     cli = std::make_unique<CliServer>(*loop, c.cli_socket, c.cli_mode, c.cli_group);
     loop->every(10, [] {
       rcu().reclaim();
       capture_poll();
+      run_periodic();
     });
     if (!c.exec_file.empty()) run_script(read_file(c.exec_file), c.exec_file);
     for (size_t i = 0; i < c.commands.size(); i++) {

@@ -47,3 +47,24 @@ void Registry::finalize() {
 }
 
 }  // namespace vp
+
+namespace vp {
+namespace {
+std::vector<std::function<void()>>& inits() {
+  static std::vector<std::function<void()>> v;
+  return v;
+}
+std::vector<std::function<void()>>& periodics() {
+  static std::vector<std::function<void()>> v;
+  return v;
+}
+}  // namespace
+InitRegistration::InitRegistration(std::function<void()> fn) { inits().push_back(std::move(fn)); }
+PeriodicRegistration::PeriodicRegistration(std::function<void()> fn) { periodics().push_back(std::move(fn)); }
+void run_inits() {
+  for (auto& f : inits()) f();
+}
+void run_periodic() {
+  for (auto& f : periodics()) f();
+}
+}  // namespace vp

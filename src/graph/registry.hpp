@@ -2,6 +2,7 @@
 // The node registry: every node, error reason and feature arc known to the
 // process. Filled by static registrations, frozen by finalize() before any
 // thread starts; after that it is read-only and shared by all threads.
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -37,5 +38,16 @@ class Registry {
   std::vector<ErrorDef> errors_;
   bool finalized_ = false;
 };
+
+// Main-thread hooks: `init` once the EAL and threads are up, `periodic`
+// from the main loop's 10 ms timer.
+struct InitRegistration {
+  explicit InitRegistration(std::function<void()> fn);
+};
+struct PeriodicRegistration {
+  explicit PeriodicRegistration(std::function<void()> fn);
+};
+void run_inits();
+void run_periodic();
 
 }  // namespace vp

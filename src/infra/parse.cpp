@@ -21,6 +21,18 @@ std::string IpAddr::str() const {
 
 std::string Prefix::str() const { return fmt::format("{}/{}", addr.str(), len); }
 
+Prefix Prefix::masked() const {
+  Prefix p = *this;
+  for (int bit = len; bit < (addr.v6 ? 128 : 32); bit++) p.addr.b[bit / 8] &= uint8_t(~(0x80 >> (bit % 8)));
+  return p;
+}
+
+bool Prefix::contains(const IpAddr& a) const {
+  if (a.v6 != addr.v6) return false;
+  Prefix x{a, len};
+  return x.masked().addr == masked().addr;
+}
+
 Mac parse_mac(std::string_view s) {
   Mac m;
   unsigned v[6];

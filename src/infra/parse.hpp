@@ -2,6 +2,7 @@
 // Parsers for the values operators type: MAC, IPv4/IPv6 addresses and
 // prefixes, numbers. All throw vp::Error with a message naming the bad text.
 #include <array>
+#include <compare>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@ struct IpAddr {
   bool v6 = false;
   std::array<uint8_t, 16> b{};  // v4 uses the first 4 bytes, network order
   bool operator==(const IpAddr&) const = default;
+  auto operator<=>(const IpAddr&) const = default;
   std::string str() const;
   uint32_t v4_host() const { return uint32_t(b[0]) << 24 | b[1] << 16 | b[2] << 8 | b[3]; }
 };
@@ -27,6 +29,10 @@ struct Prefix {
   IpAddr addr;
   uint8_t len = 0;
   std::string str() const;
+  bool operator==(const Prefix&) const = default;
+  // Zeroes the host bits.
+  Prefix masked() const;
+  bool contains(const IpAddr& a) const;
 };
 
 Mac parse_mac(std::string_view s);

@@ -1,6 +1,7 @@
 #include "io/interface.hpp"
 
 #include <cstdlib>
+#include <cstring>
 
 #include "graph/rcu.hpp"
 #include "graph/registry.hpp"
@@ -48,6 +49,7 @@ Interface& Interfaces::add(std::string name, IfKind kind, std::unique_ptr<Port> 
 void Interfaces::remove(uint32_t index) {
   Interface* i = at(index);
   if (!i) return;
+  notify(*i, IfEvent::deleting);
   for (auto& o : list_)
     if (o && o->xc_tx == index) set_xconnect(*o, nullptr);
   i->admin_up = false;
@@ -92,6 +94,7 @@ void Interfaces::set_admin(Interface& i, bool up) {
   i.admin_up = up;
   publish(i);
   publish_rx_placement();
+  notify(i, IfEvent::changed);
 }
 
 void Interfaces::set_mtu(Interface& i, uint32_t mtu) {
@@ -99,6 +102,7 @@ void Interfaces::set_mtu(Interface& i, uint32_t mtu) {
   i.port->set_mtu(mtu);
   i.mtu = mtu;
   publish(i);
+  notify(i, IfEvent::changed);
 }
 
 void Interfaces::set_mac(Interface& i, const Mac& m) {
@@ -106,6 +110,7 @@ void Interfaces::set_mac(Interface& i, const Mac& m) {
   i.port->set_mac(m);
   i.mac = m;
   publish(i);
+  notify(i, IfEvent::changed);
 }
 
 void Interfaces::set_xconnect(Interface& rx, Interface* tx) {
@@ -140,6 +145,15 @@ void Interfaces::publish(Interface& i) {
   f->admin_up = i.admin_up;
   f->l2 = i.l2;
   f->xc_tx = i.xc_tx;
+  f->fib4 = i.fib4;
+  f->ip4 = 0;
+  for (auto& a : i.addrs)
+    if (!a.addr.v6) {
+      std::memcpy(&f->ip4, a.addr.b.data(), 4);
+      f->ip4_len = a.len;
+      break;
+    }
+  f->proxy_arp = i.proxy_arp;
   f->port = i.port.get();
   f->mac = i.mac;
   f->name = i.name;

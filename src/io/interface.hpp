@@ -5,6 +5,7 @@
 // index; the main thread builds a new snapshot for every change, swaps it in
 // and frees the old one after an RCU grace period.
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -29,6 +30,10 @@ struct IfFast {
   bool admin_up;
   L2Mode l2;
   uint32_t xc_tx;  // cross-connect peer
+  uint32_t fib4;   // IPv4 table (fib index)
+  uint32_t ip4;    // primary IPv4 address, network order (0: none): ARP and ICMP source
+  uint8_t ip4_len;
+  bool proxy_arp;
   Port* port;
   Mac mac;
   const ArcCfg* arcs[kMaxArcs];
@@ -51,6 +56,9 @@ struct Interface {
   bool mac_set = false;  // changed by command (running-config)
   L2Mode l2 = L2Mode::l3;
   uint32_t xc_tx = kNoIf;
+  uint32_t fib4 = 0;          // IPv4 table (fib index)
+  std::vector<Prefix> addrs;  // configured addresses
+  bool proxy_arp = false;
   std::map<uint8_t, std::vector<std::string>> features;  // arc -> enabled feature nodes
   std::vector<int> rx_worker;                            // per rx queue: pinned thread index, -1 = automatic
   std::string create_cmd;                                // the command that recreates it (running-config)
@@ -62,8 +70,14 @@ struct IfCounterSum {
   IfCounters c{};
 };
 
+enum class IfEvent { changed, deleting };
+using IfWatcher = std::function<void(Interface&, IfEvent)>;
+
 class Interfaces {
  public:
+  // Called (main thread) after an interface's MAC/MTU/state changed, and
+  // before one is deleted, so that features drop their state for it.
+  void watch(IfWatcher w) { watchers_.push_back(std::move(w)); }
   // Takes ownership of the port, assigns the lowest free index, publishes it
   // (admin down, as in VPP).
   Interface& add(std::string name, IfKind kind, std::unique_ptr<Port> port, std::string create_cmd);
@@ -93,6 +107,10 @@ class Interfaces {
  private:
   std::vector<std::unique_ptr<Interface>> list_;  // by index; null when free
   std::map<uint32_t, IfCounters> baseline_;
+  std::vector<IfWatcher> watchers_;
+  void notify(Interface& i, IfEvent e) {
+    for (auto& w : watchers_) w(i, e);
+  }
 };
 
 Interfaces& ifs();

@@ -60,11 +60,15 @@ TEST(L2Xconnect, RuntsAreDroppedWithAReason) {
   EXPECT_EQ(ifs().counters(p.b).tx_packets, 0u);
 }
 
-TEST(L2Xconnect, L3InterfaceDropsUnknownEthertypes) {
+TEST(L2Xconnect, L3InterfaceDropsUnknownEthertypesAndOtherMacs) {
   Pair p;  // not cross-connected: L3, and no L3 protocol handles 0x88b5
-  uint64_t before = err("ethernet-input", 1);
-  feed({test::frame(test::eth(0x88b5), p.a)});
-  EXPECT_EQ(err("ethernet-input", 1), before + 1);
+  uint64_t unknown = err("ethernet-input", 1), other = err("ethernet-input", 2);
+  auto f = test::eth(0x88b5);
+  std::memcpy(f.data(), ifs().at(p.a)->mac.b.data(), 6);
+  feed({test::frame(f, p.a)});
+  EXPECT_EQ(err("ethernet-input", 1), unknown + 1);
+  feed({test::frame(test::eth(0x0800), p.a)});  // unicast to 02:00:00:00:00:02, not us
+  EXPECT_EQ(err("ethernet-input", 2), other + 1);
 }
 
 TEST(L2Xconnect, DownPeerDropsWithAReason) {

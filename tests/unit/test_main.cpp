@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   ThreadConfig t;
   t.workers = 0;
   threads().start(t);
+  run_inits();
   int rc = RUN_ALL_TESTS();
   eal_stop();
   return rc;

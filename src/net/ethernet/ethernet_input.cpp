@@ -4,6 +4,7 @@
 // no handler are dropped and counted.
 #include <rte_ether.h>
 
+#include <cstring>
 #include <vector>
 
 #include "graph/registry.hpp"
@@ -64,7 +65,14 @@ void ethernet_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
                 eh->dst_addr.addr_bytes[5]);
       continue;
     }
-    // L3: walk VLAN tags to the real ethertype.
+    // L3: unicast frames for another MAC are not ours to route.
+    if (f && !(eh->dst_addr.addr_bytes[0] & 1) && std::memcmp(eh->dst_addr.addr_bytes, f->mac.b.data(), 6) != 0) {
+      pm.error = uint16_t(self.error_base + kNotForUs);
+      next[i] = drop;
+      t.trace(self, m, "ETHERNET: unicast for another MAC, drop");
+      continue;
+    }
+    // Walk VLAN tags to the real ethertype.
     uint16_t type = eh->ether_type;
     uint16_t off = RTE_ETHER_HDR_LEN;
     while ((type == RTE_BE16(RTE_ETHER_TYPE_VLAN) || type == RTE_BE16(RTE_ETHER_TYPE_QINQ)) && off + 4 <= m->data_len) {

@@ -1,0 +1,254 @@
+// ARP: arp-input answers requests for our addresses (and, with proxy-arp,
+// for addresses routed out of another interface) and reports what it learns
+// to the neighbour table; ip4-arp resolves next hops for packets that need
+// it, holding them briefly (ip4-neighbor-wait retries them when a neighbour
+// resolves, drops them after a timeout). Requests are rate-limited per
+// target.
+#include <rte_arp.h>
+#include <rte_ether.h>
+
+#include "graph/registry.hpp"
+#include "graph/thread.hpp"
+#include "infra/tsc.hpp"
+#include "io/eal.hpp"
+#include "io/interface.hpp"
+#include "net/arp/neighbor.hpp"
+#include "net/ethernet/ethertype.hpp"
+#include "net/fib/adj.hpp"
+#include "net/fib/dpo.hpp"
+#include "net/fib/fib.hpp"
+#include "net/ip4/ip4.hpp"
+
+namespace vp {
+
+namespace {
+
+EthertypeRegistration ethertype{0x0806, "arp-input"};
+
+// ---- arp-input
+enum InNext : uint16_t { kOutput, kInDrop };
+enum InErr : uint16_t { kMalformed, kNoAddr, kNotForUs, kReplies, kRequestsAnswered, kProxied };
+
+uint32_t lookup_dpo(uint32_t fib, uint32_t addr_be) {
+  const Ip4Mtrie* mt = fib < kMaxFibs ? g_fib4[fib].load(std::memory_order_acquire) : nullptr;
+  return mt ? lb_resolve(mt->lookup(rte_be_to_cpu_32(addr_be)), 0) : Dpo::make(DpoType::unreach);
+}
+
+void report(uint32_t sw_if, const rte_arp_ipv4& a) {
+  NbrEvent e{};
+  e.sw_if = sw_if;
+  std::memcpy(e.ip, &a.arp_sip, 4);
+  std::memcpy(e.mac, a.arp_sha.addr_bytes, 6);
+  neighbors().learn(e);
+}
+
+void arp_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
+  NodeId next[256];
+  for (uint32_t i = 0; i < n; i++) {
+    rte_mbuf* m = p[i];
+    PktMeta& pm = meta(m);
+    const IfFast* f = if_fast(pm.rx_if);
+    uint16_t err = 0xffff;
+    auto* arp = rte_pktmbuf_mtod_offset(m, rte_arp_hdr*, pm.l3_off);
+    if (m->data_len < pm.l3_off + sizeof(rte_arp_hdr) || arp->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
+        arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) || arp->arp_hlen != 6 || arp->arp_plen != 4) {
+      err = kMalformed;
+    } else if (!f || !f->ip4) {
+      err = kNoAddr;
+    } else {
+      rte_arp_ipv4& a = arp->arp_data;
+      uint32_t d = lookup_dpo(f->fib4, a.arp_tip);
+      bool ours = Dpo::type(d) == DpoType::local && Dpo::index(d) == pm.rx_if;
+      uint16_t op = rte_be_to_cpu_16(arp->arp_opcode);
+      if (op == RTE_ARP_OP_REPLY || a.arp_sip == a.arp_tip) {
+        if (ours || a.arp_sip == a.arp_tip) report(pm.rx_if, a);
+        err = kReplies;
+      } else if (op == RTE_ARP_OP_REQUEST) {
+        bool proxy = false;
+        if (!ours && f->proxy_arp && (Dpo::type(d) == DpoType::adj || Dpo::type(d) == DpoType::lb)) {
+          const Adj* adj = Dpo::type(d) == DpoType::adj ? adjs().get(Dpo::index(d)) : nullptr;
+          proxy = !adj || adj->sw_if != pm.rx_if;
+        }
+        if (!ours && !proxy) {
+          err = kNotForUs;
+        } else {
+          if (ours) report(pm.rx_if, a);
+          // Reply in place.
+          auto* eh = rte_pktmbuf_mtod(m, rte_ether_hdr*);
+          eh->dst_addr = a.arp_sha;
+          std::memcpy(eh->src_addr.addr_bytes, f->mac.b.data(), 6);
+          arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
+          a.arp_tha = a.arp_sha;
+          std::memcpy(a.arp_sha.addr_bytes, f->mac.b.data(), 6);
+          uint32_t sip = a.arp_sip, tip = a.arp_tip;  // packed fields: no references
+          a.arp_sip = tip;
+          a.arp_tip = sip;
+          pm.tx_if = pm.rx_if;
+          t.count_error(self, proxy ? kProxied : kRequestsAnswered);
+          t.trace(self, m, "ARP request for us%s: replied", proxy ? " (proxy)" : "");
+          next[i] = self.next[kOutput];
+          continue;
+        }
+      } else {
+        err = kMalformed;
+      }
+    }
+    if (err == kReplies) {
+      // Consumed, not an error: counted and freed without touching drop counters.
+      t.count_error(self, kReplies);
+      t.trace(self, m, "ARP reply/gratuitous: learned");
+      rte_pktmbuf_free(m);
+      next[i] = kNoNode;
+      continue;
+    }
+    t.trace(self, m, "ARP: %s", self.def->errors[err].c_str());
+    pm.error = uint16_t(self.error_base + err);
+    next[i] = self.next[kInDrop];
+  }
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < n; i++)
+    if (next[i] != kNoNode) {
+      p[k] = p[i];
+      next[k++] = next[i];
+    }
+  t.enqueue_nexts(p, next, k);
+}
+
+// ---- ip4-arp and ip4-neighbor-wait
+enum ArpNext : uint16_t { kArpOutput, kArpDrop, kArpLookup };
+enum ArpErr : uint16_t { kSentReq, kHeldFull, kTimeout, kNoSrc, kBcast };
+
+constexpr uint32_t kHold = 256;
+constexpr uint32_t kRateSlots = 64;
+
+struct Held {
+  rte_mbuf* m;
+  uint32_t gen;
+  uint64_t tsc;
+};
+struct ArpState {
+  Held held[kHold];
+  uint32_t n = 0;
+  uint32_t rate_ip[kRateSlots] = {};
+  uint64_t rate_tsc[kRateSlots] = {};
+};
+
+void arp_init(Thread&, NodeRt& self) { self.state = new ArpState; }
+
+uint64_t& hold_start(rte_mbuf* m) { return *reinterpret_cast<uint64_t*>(meta(m).opaque + 8); }
+
+rte_mbuf* arp_request(const IfFast* f, uint32_t target_be) {
+  rte_mbuf* r = rte_pktmbuf_alloc(eal().pool);
+  if (!r) return nullptr;
+  auto* eh = reinterpret_cast<rte_ether_hdr*>(rte_pktmbuf_append(r, 60));
+  if (!eh) {
+    rte_pktmbuf_free(r);
+    return nullptr;
+  }
+  std::memset(eh, 0, 60);
+  std::memset(eh->dst_addr.addr_bytes, 0xff, 6);
+  std::memcpy(eh->src_addr.addr_bytes, f->mac.b.data(), 6);
+  eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
+  auto* arp = reinterpret_cast<rte_arp_hdr*>(eh + 1);
+  arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+  arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+  arp->arp_hlen = 6;
+  arp->arp_plen = 4;
+  arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
+  std::memcpy(arp->arp_data.arp_sha.addr_bytes, f->mac.b.data(), 6);
+  arp->arp_data.arp_sip = f->ip4;
+  arp->arp_data.arp_tip = target_be;
+  meta_init(r, kNoIf);
+  meta(r).tx_if = f->sw_if_index;
+  return r;
+}
+
+void ip4_arp(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
+  auto* st = static_cast<ArpState*>(self.state);
+  const uint64_t now = rdtsc(), timeout = tsc_hz(), gap = tsc_hz() / 20;  // hold 1 s, ask every 50 ms
+  const uint32_t gen = neighbor_generation();
+  for (uint32_t i = 0; i < n; i++) {
+    rte_mbuf* m = p[i];
+    PktMeta& pm = meta(m);
+    const Adj* a = adjs().get(pm.adj);
+    const IfFast* f = a ? if_fast(a->sw_if) : nullptr;
+    auto* ip = ip4_hdr(m);
+    uint32_t target = a && !a->glean ? rte_cpu_to_be_32(a->nh.v4_host()) : ip->dst_addr;
+    uint16_t err = 0xffff;
+    if (!f || !f->ip4) {
+      err = kNoSrc;
+    } else if (a->glean && f->ip4_len < 31 && (rte_be_to_cpu_32(target) | (~0u << (32 - f->ip4_len))) == ~0u) {
+      err = kBcast;  // directed broadcast: never forwarded
+    } else if (pm.flags & kHeld ? now - hold_start(m) > timeout : false) {
+      err = kTimeout;
+    } else if (st->n == kHold) {
+      err = kHeldFull;
+    }
+    if (err != 0xffff) {
+      t.trace(self, m, "resolve: %s", self.def->errors[err].c_str());
+      t.drop(self, m, err);
+      continue;
+    }
+    if (!(pm.flags & kHeld)) {
+      pm.flags |= kHeld;
+      hold_start(m) = now;
+    }
+    uint32_t slot = (rte_be_to_cpu_32(target) * 2654435761u) % kRateSlots;
+    if (st->rate_ip[slot] != target || now - st->rate_tsc[slot] > gap) {
+      st->rate_ip[slot] = target;
+      st->rate_tsc[slot] = now;
+      if (rte_mbuf* r = arp_request(f, target)) {
+        t.count_error(self, kSentReq);
+        t.enqueue1(self.next[kArpOutput], r);
+      }
+    }
+    t.trace(self, m, "resolving %u.%u.%u.%u on %s: held", reinterpret_cast<uint8_t*>(&target)[0],
+            reinterpret_cast<uint8_t*>(&target)[1], reinterpret_cast<uint8_t*>(&target)[2],
+            reinterpret_cast<uint8_t*>(&target)[3], f->name.c_str());
+    st->held[st->n++] = {m, gen, now};
+  }
+}
+
+// Input node: held packets go back to ip4-lookup when a neighbour resolved
+// since they were held, or every 100 ms (their own timeout drops them).
+uint32_t neighbor_wait(Thread& t, NodeRt&) {
+  static const NodeId arp_id = Registry::get().id("ip4-arp");
+  static const NodeId lookup_id = Registry::get().id("ip4-lookup");
+  auto* st = static_cast<ArpState*>(t.node(arp_id).state);
+  if (!st || !st->n) return 0;
+  const uint32_t gen = neighbor_generation();
+  const uint64_t now = rdtsc(), retry = tsc_hz() / 10;
+  uint32_t keep = 0, out = 0;
+  for (uint32_t i = 0; i < st->n; i++) {
+    Held h = st->held[i];
+    if (h.gen != gen || now - h.tsc > retry) {
+      t.enqueue1(lookup_id, h.m);
+      out++;
+    } else {
+      st->held[keep++] = h;
+    }
+  }
+  st->n = keep;
+  return out;
+}
+
+}  // namespace
+
+static NodeRegistration reg_in{{
+    .name = "arp-input",
+    .fn = arp_input,
+    .next_names = {"interface-output", "error-drop"},
+    .errors = {"malformed ARP", "no IPv4 address on the interface", "ARP for another host", "replies received",
+               "requests answered", "requests answered by proxy"},
+}};
+static NodeRegistration reg_arp{{
+    .name = "ip4-arp",
+    .fn = ip4_arp,
+    .init = arp_init,
+    .next_names = {"interface-output", "error-drop", "ip4-lookup"},
+    .errors = {"ARP requests sent", "hold queue full", "address resolution timed out",
+               "no IPv4 address on the egress interface", "directed broadcast not forwarded"},
+}};
+static NodeRegistration reg_wait{{.name = "ip4-neighbor-wait", .input = neighbor_wait}};
+
+}  // namespace vp

@@ -1,0 +1,61 @@
+#pragma once
+// What a FIB lookup resolves to. A load-balance (Lb) is an array of buckets,
+// a power of two long, each a Dpo: where packets of that bucket go. A route
+// entry owns one Lb whose index never changes while the entry exists, so a
+// recursive route that points at it follows every change of its parent.
+#include <cstdint>
+#include <cstdlib>
+
+#include "graph/published.hpp"
+
+namespace vp {
+
+enum class DpoType : uint8_t {
+  unreach = 0,  // no route: ICMP destination unreachable (net)
+  adj,          // rewrite with adjacency index
+  glean,        // attached subnet: resolve the packet's destination (index: glean adjacency)
+  local,        // one of our addresses
+  drop,         // blackhole: silent
+  prohibit,     // ICMP administratively prohibited
+  lb,           // recursive: continue with load-balance index
+};
+
+struct Dpo {
+  static constexpr uint32_t kIndexMask = (1u << 28) - 1;
+  static uint32_t make(DpoType t, uint32_t index = 0) { return uint32_t(t) << 28 | (index & kIndexMask); }
+  static DpoType type(uint32_t d) { return DpoType(d >> 28); }
+  static uint32_t index(uint32_t d) { return d & kIndexMask; }
+};
+
+struct Lb {
+  uint32_t n_buckets;  // power of two
+  uint32_t buckets[1];
+  static Lb* make(uint32_t n) {
+    auto* l = static_cast<Lb*>(std::malloc(sizeof(Lb) + (n - 1) * sizeof(uint32_t)));
+    l->n_buckets = n;
+    return l;
+  }
+};
+struct LbFree {
+  void operator()(const Lb* l) const { std::free(const_cast<Lb*>(l)); }
+};
+
+using LbPool = PublishedPool<Lb, LbFree>;
+LbPool& lbs();
+
+// Index 0: the "no route" load-balance every table's default points at.
+inline constexpr uint32_t kLbNoRoute = 0;
+
+// Chooses a bucket and follows recursion (bounded) to a terminal Dpo.
+inline uint32_t lb_resolve(uint32_t lb_index, uint32_t hash) {
+  for (int depth = 0; depth < 4; depth++) {
+    const Lb* l = lbs().get(lb_index);
+    if (__builtin_expect(!l, 0)) return Dpo::make(DpoType::unreach);
+    uint32_t d = l->buckets[hash & (l->n_buckets - 1)];
+    if (Dpo::type(d) != DpoType::lb) return d;
+    lb_index = Dpo::index(d);
+  }
+  return Dpo::make(DpoType::drop);  // a recursion loop
+}
+
+}  // namespace vp

@@ -1,0 +1,111 @@
+// ip4-icmp-error: turns a packet into the ICMP error a node asked for
+// (meta IcmpReq) in place: the original IP header and the start of its
+// payload (up to 576 bytes in all) behind a new IP + ICMP header, from the
+// address of the interface the packet came in on. Rate-limited per thread
+// (token bucket); never about an ICMP error, a fragment other than the
+// first, or a multicast/broadcast or unspecified source.
+#include "graph/registry.hpp"
+#include "graph/thread.hpp"
+#include "infra/tsc.hpp"
+#include "io/interface.hpp"
+#include "net/ip4/ip4.hpp"
+
+namespace vp {
+
+std::atomic<uint32_t> g_icmp4_rate{1000};  // errors per second per thread
+
+namespace {
+enum Next : uint16_t { kLookup, kDrop };
+enum Err : uint16_t { kSent, kRateLimited, kNotAllowed, kNoSource };
+
+struct Bucket {
+  double tokens = 0;
+  uint64_t last = 0;
+};
+
+void init(Thread&, NodeRt& self) { self.state = new Bucket; }
+
+bool allowed(const rte_ipv4_hdr* ip, uint32_t avail) {
+  uint8_t s0 = reinterpret_cast<const uint8_t*>(&ip->src_addr)[0];
+  if (ip->src_addr == 0 || s0 >= 224) return false;
+  if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) return false;
+  if (ip->next_proto_id == IPPROTO_ICMP) {
+    uint32_t hl = rte_ipv4_hdr_len(ip);
+    if (avail < hl + 1) return false;
+    uint8_t type = reinterpret_cast<const uint8_t*>(ip)[hl];
+    if (type != 0 && type != 8 && type != 13 && type != 14) return false;  // errors about errors
+  }
+  return true;
+}
+
+void icmp_error(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
+  auto* b = static_cast<Bucket*>(self.state);
+  uint64_t now = rdtsc();
+  double rate = g_icmp4_rate.load(std::memory_order_relaxed);
+  b->tokens = std::min(rate / 10 + 1, b->tokens + double(now - b->last) * rate / double(tsc_hz()));
+  b->last = now;
+  NodeId next[256];
+  for (uint32_t i = 0; i < n; i++) {
+    rte_mbuf* m = p[i];
+    PktMeta& pm = meta(m);
+    IcmpReq req = icmp_req(m);
+    auto* ip = ip4_hdr(m);
+    uint32_t avail = m->data_len - pm.l3_off;
+    const IfFast* f = if_fast(pm.rx_if);
+    uint16_t err = 0xffff;
+    if (!allowed(ip, avail))
+      err = kNotAllowed;
+    else if (!f || !f->ip4)
+      err = kNoSource;
+    else if (b->tokens < 1)
+      err = kRateLimited;
+    if (err != 0xffff) {
+      pm.error = uint16_t(self.error_base + err);
+      next[i] = self.next[kDrop];
+      continue;
+    }
+    b->tokens -= 1;
+    // Quote: original header and payload, the whole error at most 576 bytes.
+    uint32_t quote = std::min<uint32_t>(avail, 576 - 28);
+    rte_pktmbuf_adj(m, pm.l3_off);
+    rte_pktmbuf_trim(m, uint16_t(m->data_len - quote));
+    auto* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, 28));
+    uint32_t orig_src = reinterpret_cast<rte_ipv4_hdr*>(h + 28)->src_addr;
+    auto* nip = reinterpret_cast<rte_ipv4_hdr*>(h);
+    std::memset(h, 0, 28);
+    nip->version_ihl = 0x45;
+    nip->total_length = rte_cpu_to_be_16(uint16_t(28 + quote));
+    nip->time_to_live = 64;
+    nip->next_proto_id = IPPROTO_ICMP;
+    nip->src_addr = f->ip4;
+    nip->dst_addr = orig_src;
+    nip->hdr_checksum = rte_ipv4_cksum(nip);
+    uint8_t* icmp = h + 20;
+    icmp[0] = req.type;
+    icmp[1] = req.code;
+    if (req.type == 3 && req.code == 4) {
+      uint16_t mtu = rte_cpu_to_be_16(req.mtu);
+      std::memcpy(icmp + 6, &mtu, 2);
+    }
+    uint16_t c = uint16_t(~rte_raw_cksum(icmp, 8 + quote));
+    std::memcpy(icmp + 2, &c, 2);
+    pm.l3_off = 0;
+    pm.flags &= uint8_t(~kHeld);
+    t.count_error(self, kSent);
+    t.trace(self, m, "ICMP type %u code %u sent to the source", req.type, req.code);
+    next[i] = self.next[kLookup];
+  }
+  t.enqueue_nexts(p, next, n);
+}
+}  // namespace
+
+static NodeRegistration reg{{
+    .name = "ip4-icmp-error",
+    .fn = icmp_error,
+    .init = init,
+    .next_names = {"ip4-lookup", "error-drop"},
+    .errors = {"ICMP errors sent", "ICMP error rate limited", "no ICMP error for this packet",
+               "no address on the interface to send an ICMP error from"},
+}};
+
+}  // namespace vp

@@ -1,0 +1,50 @@
+#pragma once
+// Small IPv4 helpers shared by the ip4 nodes.
+#include <nmmintrin.h>
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include <cstring>
+
+#include "graph/meta.hpp"
+
+namespace vp {
+
+inline rte_ipv4_hdr* ip4_hdr(rte_mbuf* m) { return rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr*, meta(m).l3_off); }
+
+// Symmetric 5-tuple hash: both directions of a flow hash alike.
+inline uint32_t flow_hash4(const rte_ipv4_hdr* ip) {
+  uint32_t a = ip->src_addr, b = ip->dst_addr;
+  if (a > b) std::swap(a, b);
+  uint32_t ports = 0;
+  bool frag = ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG);
+  if ((ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) && !frag) {
+    uint16_t pp[2];
+    std::memcpy(pp, reinterpret_cast<const uint8_t*>(ip) + rte_ipv4_hdr_len(ip), 4);
+    uint16_t x = pp[0], y = pp[1];
+    if (x > y) std::swap(x, y);
+    ports = uint32_t(x) << 16 | y;
+  }
+  uint32_t h = _mm_crc32_u32(0, a);
+  h = _mm_crc32_u32(h, b);
+  return _mm_crc32_u32(h, ports ^ ip->next_proto_id);
+}
+
+// ICMP error to send for a packet, carried in the metadata scratch area
+// from the node that found the problem to ip4-icmp-error.
+struct IcmpReq {
+  uint8_t type, code;
+  uint16_t mtu;
+};
+inline IcmpReq& icmp_req(rte_mbuf* m) { return *reinterpret_cast<IcmpReq*>(meta(m).opaque); }
+inline void want_icmp(rte_mbuf* m, uint8_t type, uint8_t code, uint16_t mtu = 0) { icmp_req(m) = {type, code, mtu}; }
+
+// RFC 1624 incremental update of the header checksum for a TTL decrement.
+inline void ip4_ttl_dec(rte_ipv4_hdr* ip) {
+  ip->time_to_live--;
+  uint32_t c = rte_be_to_cpu_16(ip->hdr_checksum) + 0x0100;
+  ip->hdr_checksum = rte_cpu_to_be_16(uint16_t(c + (c >> 16)));
+}
+
+}  // namespace vp

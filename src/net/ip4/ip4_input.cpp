@@ -1,0 +1,85 @@
+// ip4-input: validates the IPv4 header (version, header length, total
+// length, checksum), trims Ethernet padding, picks the VRF, then walks the
+// ip4-unicast feature arc to ip4-lookup. Multicast and limited broadcast go
+// to ip4-local (never forwarded).
+#include "graph/registry.hpp"
+#include "graph/thread.hpp"
+#include "io/interface.hpp"
+#include "net/ethernet/ethertype.hpp"
+#include "net/ip4/ip4.hpp"
+
+namespace vp {
+
+namespace {
+enum Next : uint16_t { kLocal, kDrop };
+enum Err : uint16_t { kTooShort, kVersion, kHdrLen, kBadLen, kChecksum };
+
+ArcRegistration unicast_arc{{.name = "ip4-unicast", .end_node = "ip4-lookup"}};
+EthertypeRegistration ethertype{0x0800, "ip4-input"};
+
+void ip4_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
+  static const ArcDef* arc = Arcs::get().find("ip4-unicast");
+  NodeId next[256];
+  uint32_t last_if = kNoIf;
+  const IfFast* f = nullptr;
+  for (uint32_t i = 0; i < n; i++) {
+    rte_mbuf* m = p[i];
+    PktMeta& pm = meta(m);
+    if (pm.rx_if != last_if) {
+      last_if = pm.rx_if;
+      f = if_fast(last_if);
+    }
+    uint16_t err = 0xffff;
+    auto* ip = ip4_hdr(m);
+    uint32_t avail = m->data_len > pm.l3_off ? m->data_len - pm.l3_off : 0;
+    if (avail < sizeof(rte_ipv4_hdr))
+      err = kTooShort;
+    else if ((ip->version_ihl >> 4) != 4)
+      err = kVersion;
+    else if ((ip->version_ihl & 0xf) < 5 || rte_ipv4_hdr_len(ip) > avail)
+      err = kHdrLen;
+    else if (uint32_t tl = rte_be_to_cpu_16(ip->total_length); tl < rte_ipv4_hdr_len(ip) || tl > avail)
+      err = kBadLen;
+    else if (rte_ipv4_cksum(ip) != 0)
+      err = kChecksum;
+    if (__builtin_expect(err != 0xffff, 0)) {
+      pm.error = uint16_t(self.error_base + err);
+      next[i] = self.next[kDrop];
+      t.trace(self, m, "IP4: malformed: %s", self.def->errors[err].c_str());
+      continue;
+    }
+    uint32_t tl = rte_be_to_cpu_16(ip->total_length);
+    if (avail > tl) rte_pktmbuf_trim(m, uint16_t(avail - tl));  // Ethernet padding
+    pm.vrf = f ? f->fib4 : 0;
+    uint8_t d0 = reinterpret_cast<uint8_t*>(&ip->dst_addr)[0];
+    if (__builtin_expect(d0 >= 224, 0)) {
+      next[i] = self.next[kLocal];  // multicast, limited broadcast, class E
+    } else {
+      const ArcCfg* c = f ? f->arcs[arc->index] : nullptr;
+      if (!c) {
+        next[i] = arc->end;
+      } else {
+        pm.arc = arc->index;
+        pm.arc_pos = 0;
+        next[i] = c->nodes[0];
+      }
+    }
+    if (__builtin_expect(pm.flags & kTraced, 0)) {
+      uint8_t* s = reinterpret_cast<uint8_t*>(&ip->src_addr);
+      uint8_t* d = reinterpret_cast<uint8_t*>(&ip->dst_addr);
+      t.trace(self, m, "IP4: %u.%u.%u.%u -> %u.%u.%u.%u proto %u ttl %u len %u vrf %u", s[0], s[1], s[2], s[3], d[0],
+              d[1], d[2], d[3], ip->next_proto_id, ip->time_to_live, tl, pm.vrf);
+    }
+  }
+  t.enqueue_nexts(p, next, n);
+}
+}  // namespace
+
+static NodeRegistration reg{{
+    .name = "ip4-input",
+    .fn = ip4_input,
+    .next_names = {"ip4-local", "error-drop"},
+    .errors = {"packet too short", "not IPv4", "bad header length", "bad total length", "bad checksum"},
+}};
+
+}  // namespace vp
