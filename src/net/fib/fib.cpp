@@ -54,6 +54,7 @@ struct Fib4::Table {
   std::unordered_map<uint32_t, FibEntry*> by_len[33];
   uint64_t lens = 0;  // bit l set when by_len[l] is not empty
   size_t n = 0;
+  std::vector<FibEntry*> uncovered;  // recursive next hops with no route at all yet
 };
 
 Fib4& fib4() {
@@ -145,6 +146,7 @@ size_t Fib4::memory_bytes(uint32_t fib) const {
 }
 
 void Fib4::unresolve(FibEntry* e) {
+  if (tables_[e->fib]) std::erase(tables_[e->fib]->uncovered, e);
   for (uint32_t a : e->adjs) adj_table().unlock(a);
   e->adjs.clear();
   for (FibEntry* v : e->via) std::erase(v->deps, e);
@@ -161,7 +163,10 @@ uint32_t Fib4::resolve_path(FibEntry* e, const RoutePath& p) {
   Table& t = *tables_[e->fib];
   uint32_t nh = p.nh.v4_host();
   FibEntry* c = cover(t, nh, (nh & mask(e->len)) == e->prefix ? e->len : 33);
-  if (!c) return Dpo::make(DpoType::unreach);
+  if (!c) {
+    if (std::find(t.uncovered.begin(), t.uncovered.end(), e) == t.uncovered.end()) t.uncovered.push_back(e);
+    return Dpo::make(DpoType::unreach);
+  }
   e->via.push_back(c);
   c->deps.push_back(e);
   const SrcPaths& b = c->best();
@@ -263,11 +268,14 @@ void Fib4::add(uint32_t fib, const Prefix& pin, RouteSource src, RouteKind kind,
   t.n++;
   update(e);
   t.mtrie->add(a, p.len, e->lb);
-  // Entries that resolved through the parent may now resolve through e.
-  if (parent) {
-    auto deps = parent->deps;
-    for (FibEntry* d : deps) update(d);
-  }
+  // Entries that resolved through the parent, or through nothing, may now
+  // resolve through e.
+  std::vector<FibEntry*> again = parent ? parent->deps : std::vector<FibEntry*>{};
+  for (FibEntry* u : t.uncovered)
+    for (auto& path : u->best().paths)
+      if (path.has_nh && path.sw_if == ~0u && (path.nh.v4_host() & mask(p.len)) == a) again.push_back(u);
+  for (FibEntry* d : again)
+    if (d != e) update(d);
 }
 
 void Fib4::remove(Table& t, FibEntry* e) {
