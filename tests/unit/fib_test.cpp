@@ -1,0 +1,198 @@
+// The FIB: route sources and priorities, ECMP buckets (weights, stability,
+// symmetric hashing), recursive resolution following its parent,
+// connected/attached next hops, and the TTL checksum update.
+#include "net/fib/fib.hpp"
+
+#include <gtest/gtest.h>
+
+#include "helpers.hpp"
+#include "io/if_ops.hpp"
+#include "io/interface.hpp"
+#include "net/arp/neighbor.hpp"
+#include "net/fib/adj.hpp"
+#include "net/ip4/ip4.hpp"
+#include "net/ip4/ip4_ops.hpp"
+
+namespace vp {
+namespace {
+
+uint32_t ip(const char* s) { return parse_ip(s).v4_host(); }
+
+uint32_t resolve(uint32_t addr, uint32_t hash = 0, uint32_t fib = 0) {
+  return lb_resolve(g_fib4[fib].load()->lookup(addr), hash);
+}
+
+struct Net {
+  uint32_t a, b;
+  Net() {
+    a = ops::create_loopback({});
+    b = ops::create_loopback({});
+    ops::set_interface_address(a, parse_prefix("192.168.1.1/24"), false);
+    ops::set_interface_address(b, parse_prefix("192.168.2.1/24"), false);
+  }
+  ~Net() {
+    ops::delete_interface(a);
+    ops::delete_interface(b);
+  }
+  static ops::Route via(const char* pfx, const char* nh, uint32_t sw_if = ~0u, uint16_t w = 1,
+                        RouteSource src = RouteSource::static_cli) {
+    ops::Route r;
+    r.prefix = parse_prefix(pfx);
+    r.source = src;
+    RoutePath p;
+    p.nh = parse_ip(nh);
+    p.has_nh = true;
+    p.sw_if = sw_if;
+    p.weight = w;
+    r.path = p;
+    return r;
+  }
+};
+
+const Adj* adj_of(uint32_t dpo) { return adjs().get(Dpo::index(dpo)); }
+
+TEST(Fib, ConnectedLocalAndAttachedNextHops) {
+  Net n;
+  EXPECT_EQ(Dpo::type(resolve(ip("192.168.1.1"))), DpoType::local);
+  EXPECT_EQ(Dpo::type(resolve(ip("192.168.1.77"))), DpoType::glean);
+  EXPECT_EQ(Dpo::type(resolve(ip("10.0.0.1"))), DpoType::unreach);
+  ops::route_add(Net::via("10.0.0.0/8", "192.168.2.9"));
+  uint32_t d = resolve(ip("10.1.2.3"));
+  ASSERT_EQ(Dpo::type(d), DpoType::adj);  // next hop on an attached subnet
+  EXPECT_EQ(adj_of(d)->sw_if, n.b);
+  EXPECT_FALSE(adj_of(d)->complete);
+  ops::neighbor_add(n.b, parse_ip("192.168.2.9"), parse_mac("02:00:00:00:99:09"));
+  EXPECT_TRUE(adj_of(resolve(ip("10.1.2.3")))->complete);
+  EXPECT_EQ(adj_of(resolve(ip("10.1.2.3")))->rewrite[5], 0x09);
+  ops::route_del(Net::via("10.0.0.0/8", "192.168.2.9"));
+  EXPECT_EQ(Dpo::type(resolve(ip("10.1.2.3"))), DpoType::unreach);
+}
+
+TEST(Fib, LowerPriorityValueWinsAndTheOtherReturnsOnDelete) {
+  Net n;
+  ops::route_add(Net::via("10.9.0.0/16", "192.168.1.5", ~0u, 1, RouteSource::fpm));
+  ops::route_add(Net::via("10.9.0.0/16", "192.168.2.5", ~0u, 1, RouteSource::api));
+  EXPECT_EQ(adj_of(resolve(ip("10.9.1.1")))->sw_if, n.b);  // API (5) beats FPM (20)
+  ops::route_del(Net::via("10.9.0.0/16", "192.168.2.5", ~0u, 1, RouteSource::api));
+  EXPECT_EQ(adj_of(resolve(ip("10.9.1.1")))->sw_if, n.a);
+  ops::Route all = Net::via("10.9.0.0/16", "192.168.1.5", ~0u, 1, RouteSource::fpm);
+  all.path.reset();
+  ops::route_del(all);
+  EXPECT_EQ(Dpo::type(resolve(ip("10.9.1.1"))), DpoType::unreach);
+  EXPECT_THROW(ops::route_del(all), Error);
+}
+
+TEST(Fib, EcmpBucketsFollowWeightsAndStayStable) {
+  Net n;
+  ops::route_add(Net::via("10.8.0.0/16", "192.168.1.7", ~0u, 1));
+  ops::route_add(Net::via("10.8.0.0/16", "192.168.2.7", ~0u, 3));
+  auto dump = fib4().dump(0, nullptr);
+  const Fib4::ShowEntry* e = nullptr;
+  for (auto& x : dump)
+    if (x.prefix.str() == "10.8.0.0/16") e = &x;
+  ASSERT_NE(e, nullptr);
+  ASSERT_EQ(e->buckets.size(), 64u);
+  size_t to_b = 0;
+  for (auto d : e->buckets) to_b += adj_of(d)->sw_if == n.b;
+  EXPECT_EQ(to_b, 48u);  // 3:1
+  // A flow keeps its path across repeated lookups.
+  for (uint32_t h = 0; h < 1000; h++) EXPECT_EQ(resolve(ip("10.8.1.1"), h), resolve(ip("10.8.1.1"), h));
+}
+
+TEST(Fib, FlowHashIsSymmetric) {
+  uint8_t bf[40] = {}, br[40] = {};
+  auto mk = [](uint8_t* b, uint32_t s, uint32_t d, uint16_t sp, uint16_t dp) {
+    auto* h = reinterpret_cast<rte_ipv4_hdr*>(b);
+    h->version_ihl = 0x45;
+    h->next_proto_id = IPPROTO_TCP;
+    h->src_addr = rte_cpu_to_be_32(s);
+    h->dst_addr = rte_cpu_to_be_32(d);
+    uint16_t p[2] = {rte_cpu_to_be_16(sp), rte_cpu_to_be_16(dp)};
+    std::memcpy(b + 20, p, 4);
+    return h;
+  };
+  auto* f = mk(bf, 0x0a000001, 0x0a000002, 1234, 80);
+  auto* r = mk(br, 0x0a000002, 0x0a000001, 80, 1234);
+  EXPECT_EQ(flow_hash4(f), flow_hash4(r));
+  auto* o = mk(br, 0x0a000002, 0x0a000001, 80, 1235);
+  EXPECT_NE(flow_hash4(f), flow_hash4(o));
+}
+
+TEST(Fib, RecursiveRouteFollowsItsParentAndMoreSpecificCovers) {
+  Net n;
+  ops::route_add(Net::via("172.16.0.0/12", "192.168.1.20"));
+  ops::route_add(Net::via("10.7.0.0/16", "172.16.5.5"));  // recursive via the /12
+  uint32_t d = resolve(ip("10.7.1.1"));
+  EXPECT_EQ(adj_of(d)->sw_if, n.a);
+  // The parent changes: the child follows without being touched.
+  ops::route_del(Net::via("172.16.0.0/12", "192.168.1.20"));
+  EXPECT_EQ(Dpo::type(resolve(ip("10.7.1.1"))), DpoType::unreach);
+  ops::route_add(Net::via("172.16.0.0/12", "192.168.2.20"));
+  EXPECT_EQ(adj_of(resolve(ip("10.7.1.1")))->sw_if, n.b);
+  // A more specific cover for the next hop takes over, and gives way again.
+  ops::route_add(Net::via("172.16.5.0/24", "192.168.1.30"));
+  EXPECT_EQ(adj_of(resolve(ip("10.7.1.1")))->nh.str(), "192.168.1.30");
+  ops::route_del(Net::via("172.16.5.0/24", "192.168.1.30"));
+  EXPECT_EQ(adj_of(resolve(ip("10.7.1.1")))->nh.str(), "192.168.2.20");
+  ops::route_del(Net::via("10.7.0.0/16", "172.16.5.5"));
+  ops::route_del(Net::via("172.16.0.0/12", "192.168.2.20"));
+}
+
+TEST(Fib, InterfaceGoingAwayTakesItsRoutesWithIt) {
+  uint32_t a = ops::create_loopback({});
+  ops::set_interface_address(a, parse_prefix("192.168.3.1/24"), false);
+  ops::route_add(Net::via("10.6.0.0/16", "192.168.3.9", a));
+  size_t before = fib4().size(0);
+  ops::delete_interface(a);
+  EXPECT_EQ(fib4().size(0), before - 3);
+  EXPECT_EQ(Dpo::type(resolve(ip("10.6.0.1"))), DpoType::unreach);
+}
+
+TEST(Fib, BadRoutesAreRejectedAndChangeNothing) {
+  Net n;
+  size_t before = fib4().size(0);
+  EXPECT_THROW(ops::route_add(Net::via("10.0.0.0/8", "192.168.1.1", 999999)), Error);
+  EXPECT_THROW(ops::route_add(Net::via("2001:db8::/32", "192.168.1.1")), Error);
+  ops::Route r = Net::via("10.0.0.0/8", "192.168.1.2");
+  r.table = 77;
+  EXPECT_THROW(ops::route_add(r), Error);
+  EXPECT_THROW(ops::set_interface_address(n.a, parse_prefix("192.168.2.5/24"), false), Error);  // overlaps b
+  EXPECT_EQ(fib4().size(0), before);
+}
+
+TEST(Neighbors, LearnRefreshAgeAndStaticEntries) {
+  Net n;
+  Neighbors& nb = neighbors();
+  IpAddr dyn = parse_ip("192.168.1.50"), st = parse_ip("192.168.1.51");
+  nb.set(n.a, dyn, parse_mac("02:00:00:00:00:50"), false);
+  nb.set(n.a, st, parse_mac("02:00:00:00:00:51"), true);
+  // Learning never overrides a static entry.
+  nb.set(n.a, st, parse_mac("02:00:00:00:00:99"), false);
+  EXPECT_EQ(nb.find(n.a, st)->str(), "02:00:00:00:00:51");
+  // A resolved neighbour gets a /32 to its adjacency.
+  uint32_t d = resolve(ip("192.168.1.50"));
+  ASSERT_EQ(Dpo::type(d), DpoType::adj);
+  EXPECT_TRUE(adj_of(d)->complete);
+  uint64_t now = nb.all().at({n.a, dyn}).updated_ns;
+  nb.poll(now + nb.age_ns / 2);
+  EXPECT_NE(nb.find(n.a, dyn), nullptr);
+  nb.poll(now + nb.age_ns + 1);
+  EXPECT_EQ(nb.find(n.a, dyn), nullptr);  // aged out, route gone
+  EXPECT_EQ(Dpo::type(resolve(ip("192.168.1.50"))), DpoType::glean);
+  EXPECT_NE(nb.find(n.a, st), nullptr);  // static entries never age
+  EXPECT_THROW(nb.set(n.a, dyn, parse_mac("01:00:5e:00:00:01"), false), Error);
+}
+
+TEST(Ip4, TtlDecrementKeepsTheChecksumRight) {
+  for (uint8_t ttl : {2, 64, 128, 255}) {
+    uint8_t b[20] = {0x45, 0, 0, 84, 0x12, 0x34, 0x40, 0, ttl, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2};
+    auto* h = reinterpret_cast<rte_ipv4_hdr*>(b);
+    h->hdr_checksum = rte_ipv4_cksum(h);
+    ip4_ttl_dec(h);
+    EXPECT_EQ(h->time_to_live, ttl - 1);
+    EXPECT_EQ(rte_ipv4_cksum(h), 0) << int(ttl);
+  }
+}
+
+}  // namespace
+}  // namespace vp
