@@ -3,7 +3,9 @@
 # vplaned between two network namespaces, shows traffic crossing it, prints
 # what vplane saw, and cleans everything up on exit (even on Ctrl-C).
 #
-#   h1 (10.10.0.1) --veth-- [ vplane ] --veth-- h2 (10.10.0.2)
+#   h1 10.10.1.2/24 --veth-- [ 10.10.1.1  vplane  10.10.2.1 ] --veth-- h2 10.10.2.2/24
+#
+# vplane routes between the two subnets (ARP, ip4-lookup, ip4-rewrite).
 #
 # Ports are AF_XDP, falling back to AF_PACKET where AF_XDP cannot attach.
 set -euo pipefail
@@ -41,7 +43,8 @@ for i in 1 2; do
   ip link set vplab$i up
   ip -n vplab-h$i link set lo up
   ip -n vplab-h$i link set eth0 up
-  ip -n vplab-h$i addr add 10.10.0.$i/24 dev eth0
+  ip -n vplab-h$i addr add 10.10.$i.2/24 dev eth0
+  ip -n vplab-h$i route add default via 10.10.$i.1
   # AF_XDP/AF_PACKET and TX checksum/TSO offloads do not mix: compute in software.
   for dev in "vplab$i" "eth0"; do
     ns=""; [ "$dev" = eth0 ] && ns="ip netns exec vplab-h$i"
@@ -65,24 +68,30 @@ for i in 1 2; do
     echo "  vplab$i: AF_PACKET ($p)"
   fi
   PORTS+=("$p")
+  $CTL set interface ip address "$p" 10.10.$i.1/24
   $CTL set interface state "$p" up
 done
-$CTL set interface l2 xconnect "${PORTS[0]}" "${PORTS[1]}"
-$CTL set interface l2 xconnect "${PORTS[1]}" "${PORTS[0]}"
 $CTL trace add af-xdp-input 2 >/dev/null
 $CTL trace add af-packet-input 2 >/dev/null
 
-step "ping h1 -> h2 through vplane"
-ip netns exec vplab-h1 ping -c 5 -i 0.2 -W 1 10.10.0.2
+step "ping h1 -> h2 through vplane, and vplane itself"
+ip netns exec vplab-h1 ping -c 5 -i 0.2 -W 1 10.10.2.2
+ip netns exec vplab-h1 ping -c 1 -W 1 10.10.1.1 | grep -E "bytes from|loss"
+step "traceroute h1 -> h2 (vplane answers TTL exceeded)"
+ip netns exec vplab-h1 ping -c 1 -t 1 -W 1 10.10.2.2 | grep -E "From|loss" || true
 
 step "TCP h1 -> h2 through vplane (iperf3, 3 s)"
 ip netns exec vplab-h2 iperf3 -s -1 -D -p 5201 >/dev/null
 sleep 0.3
-RATE=$(ip netns exec vplab-h1 iperf3 -c 10.10.0.2 -p 5201 -t 3 -f m | awk '/receiver/ {print $7, $8}')
+RATE=$(ip netns exec vplab-h1 iperf3 -c 10.10.2.2 -p 5201 -t 3 -f m | awk '/receiver/ {print $7, $8}')
 echo "  iperf3: $RATE"
 
 step "show interface"
 $CTL show interface
+step "show ip fib"
+$CTL show ip fib
+step "show ip neighbors"
+$CTL show ip neighbors
 step "show runtime"
 $CTL show runtime
 step "show trace (first packets)"
@@ -91,4 +100,4 @@ step "show errors"
 $CTL show errors
 
 RX=$($CTL --json show interface | /usr/bin/python3 -c 'import json,sys; print(sum(i["counters"]["rx_packets"] for i in json.load(sys.stdin)))')
-step "summary: vplane forwarded $RX packets between h1 and h2; TCP through it: $RATE"
+step "summary: vplane routed $RX packets between 10.10.1.0/24 and 10.10.2.0/24; TCP through it: $RATE"

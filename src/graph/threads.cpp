@@ -13,6 +13,7 @@
 #include "graph/registry.hpp"
 #include "infra/error.hpp"
 #include "infra/log.hpp"
+#include "infra/tsc.hpp"
 
 namespace vp {
 
@@ -40,6 +41,7 @@ static std::vector<int> allowed_cpus() {
 
 void Threads::start(const ThreadConfig& c) {
   cfg_ = c;
+  tsc_hz();  // calibrate (a 20 ms sleep) now, never on a worker's first use
   if (c.vector_size < 1 || c.vector_size > 256) fail("vector size {} out of range (1-256)", c.vector_size);
   idle_max_us_ = c.idle_sleep_max_us;
   uint32_t n = c.workers + 1;

@@ -302,8 +302,14 @@ CliRegistration cmds[] = {
         nlohmann::json arr = nlohmann::json::array();
         for (auto* i : ifs().all()) {
           o.line("{} ({})", i->name, i->admin_up ? "up" : "dn");
-          if (i->l2 == L2Mode::xconnect && ifs().at(i->xc_tx)) o.line("  L2 xconnect {}", ifs().at(i->xc_tx)->name);
-          arr.push_back({{"name", i->name}, {"admin_up", i->admin_up}, {"addresses", nlohmann::json::array()}});
+          if (i->l2 == L2Mode::xconnect && ifs().at(i->xc_tx))
+            o.line("  L2 xconnect {}", ifs().at(i->xc_tx)->name);
+          nlohmann::json addrs = nlohmann::json::array();
+          for (auto& p : i->addrs) {
+            o.line("  L3 {}", p.str());
+            addrs.push_back(p.str());
+          }
+          arr.push_back({{"name", i->name}, {"admin_up", i->admin_up}, {"addresses", addrs}});
         }
         if (o.json) o.j = arr;
       }}},
