@@ -214,7 +214,7 @@ CliRegistration cmds[] = {
 
 RunningConfigRegistration rc{1, [](std::vector<std::string>& out) {
                                auto& th = threads();
-                               if (th.at(0).vsize() != 256)
+                               if (th.at(0).vsize() != kDefaultVectorSize)
                                  out.push_back(fmt::format("set vector-size {}", th.at(0).vsize()));
                              }};
 

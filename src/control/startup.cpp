@@ -70,7 +70,7 @@ StartupConfig load_startup(const std::string& path) {
     c.eal.huge = HugeMode::no;
   else
     fail("{}: [buffers] hugepages must be auto, yes or no", path);
-  c.threads.vector_size = uint32_t(get<int64_t>(t, "graph", "vector-size", 256, path));
+  c.threads.vector_size = uint32_t(get<int64_t>(t, "graph", "vector-size", kDefaultVectorSize, path));
   c.threads.idle_sleep_max_us = uint32_t(get<int64_t>(t, "graph", "idle-sleep-max-us", 1000, path));
   if (auto* a = t["dpdk"]["pci-allow"].as_array())
     for (auto& e : *a) c.eal.pci_allow.push_back(e.value<std::string>().value_or(""));

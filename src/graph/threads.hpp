@@ -10,11 +10,16 @@
 
 namespace vp {
 
+// Packets per vector unless configured. bench/run measured 64 cheapest per
+// packet on the IPv4 path (a vector's headers, metadata and frames then fit
+// in L1; grout found the same); see docs/performance.md.
+inline constexpr uint32_t kDefaultVectorSize = 64;
+
 struct ThreadConfig {
   uint32_t workers = 0;
   std::vector<int> worker_cores;  // empty: round-robin over the allowed cpus (main's excluded when possible)
   int main_core = -1;             // -1: do not pin
-  uint32_t vector_size = 256;
+  uint32_t vector_size = kDefaultVectorSize;
   // Adaptive polling: after this many empty loops a thread sleeps, doubling
   // from 1 us up to idle_sleep_max_us. 0 disables sleeping (benchmarks).
   uint32_t idle_sleep_max_us = 1000;

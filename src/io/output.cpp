@@ -78,7 +78,10 @@ void interface_output(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   while (i < n) {
     uint32_t tx = meta(p[i]).tx_if;
     uint32_t j = i + 1;
-    while (j < n && meta(p[j]).tx_if == tx) j++;
+    while (j < n && meta(p[j]).tx_if == tx) {
+      prefetch_ahead(p, j, n);
+      j++;
+    }
     send_run(t, self, tx, p + i, j - i);
     i = j;
   }

@@ -4,6 +4,7 @@
 // no handler are dropped and counted.
 #include <rte_ether.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -28,12 +29,43 @@ std::vector<Handler>& handlers() {
   return h;
 }
 
-NodeId lookup(uint16_t type_be) {
-  for (auto& h : handlers()) {
-    if (h.node == kNoNode) h.node = Registry::get().id(h.name);
-    if (h.type_be == type_be) return h.node;
-  }
+// Resolved once (after the registry is final); IPv4 first.
+struct Table {
+  uint16_t type_be[8];
+  NodeId node[8];
+  uint32_t n = 0;
+};
+const Table& table() {
+  static const Table t = [] {
+    Table x;
+    auto hs = handlers();
+    std::stable_sort(hs.begin(), hs.end(),
+                     [](auto& a, auto& b) { return a.type_be == RTE_BE16(0x0800) && b.type_be != RTE_BE16(0x0800); });
+    for (auto& h : hs)
+      if (x.n < 8) {
+        x.type_be[x.n] = h.type_be;
+        x.node[x.n++] = Registry::get().id(h.name);
+      }
+    return x;
+  }();
+  return t;
+}
+
+inline NodeId lookup(const Table& t, uint16_t type_be) {
+  for (uint32_t k = 0; k < t.n; k++)
+    if (t.type_be[k] == type_be) return t.node[k];
   return kNoNode;
+}
+
+// First 6 bytes equal, as two loads.
+inline bool mac_eq(const uint8_t* a, const uint8_t* b) {
+  uint32_t a4, b4;
+  uint16_t a2, b2;
+  std::memcpy(&a4, a, 4);
+  std::memcpy(&b4, b, 4);
+  std::memcpy(&a2, a + 4, 2);
+  std::memcpy(&b2, b + 4, 2);
+  return a4 == b4 && a2 == b2;
 }
 
 void ethernet_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
@@ -41,7 +73,9 @@ void ethernet_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   uint32_t last_if = kNoIf;
   const IfFast* f = nullptr;
   const NodeId drop = self.next[1];
+  const Table& types = table();
   for (uint32_t i = 0; i < n; i++) {
+    prefetch_ahead(p, i, n);
     rte_mbuf* m = p[i];
     PktMeta& pm = meta(m);
     if (pm.rx_if != last_if) {
@@ -66,7 +100,7 @@ void ethernet_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       continue;
     }
     // L3: unicast frames for another MAC are not ours to route.
-    if (f && !(eh->dst_addr.addr_bytes[0] & 1) && std::memcmp(eh->dst_addr.addr_bytes, f->mac.b.data(), 6) != 0) {
+    if (f && !(eh->dst_addr.addr_bytes[0] & 1) && !mac_eq(eh->dst_addr.addr_bytes, f->mac.b.data())) {
       pm.error = uint16_t(self.error_base + kNotForUs);
       next[i] = drop;
       t.trace(self, m, "ETHERNET: unicast for another MAC, drop");
@@ -80,7 +114,7 @@ void ethernet_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       off += 4;
     }
     pm.l3_off = off;
-    NodeId to = lookup(type);
+    NodeId to = lookup(types, type);
     if (to == kNoNode) {
       pm.error = uint16_t(self.error_base + kUnknownType);
       next[i] = drop;

@@ -46,6 +46,24 @@ LbPool& lbs();
 // Index 0: the "no route" load-balance every table's default points at.
 inline constexpr uint32_t kLbNoRoute = 0;
 
+// Resolves without a flow hash when every level has a single bucket (the
+// common case); false when some level balances and needs the hash.
+inline bool lb_resolve_single(uint32_t lb_index, uint32_t& dpo) {
+  for (int depth = 0; depth < 4; depth++) {
+    const Lb* l = lbs().get(lb_index);
+    if (__builtin_expect(!l, 0)) {
+      dpo = Dpo::make(DpoType::unreach);
+      return true;
+    }
+    if (l->n_buckets != 1) return false;
+    dpo = l->buckets[0];
+    if (Dpo::type(dpo) != DpoType::lb) return true;
+    lb_index = Dpo::index(dpo);
+  }
+  dpo = Dpo::make(DpoType::drop);
+  return true;
+}
+
 // Chooses a bucket and follows recursion (bounded) to a terminal Dpo.
 inline uint32_t lb_resolve(uint32_t lb_index, uint32_t hash) {
   for (int depth = 0; depth < 4; depth++) {

@@ -177,6 +177,13 @@ uint32_t Fib4::resolve_path(FibEntry* e, const RoutePath& p) {
     return Dpo::make(DpoType::adj, a);
   }
   if (b.kind == RouteKind::local) return Dpo::make(DpoType::drop);  // a route via ourselves
+  if (b.kind == RouteKind::paths && b.paths.size() == 1 && b.paths[0].has_nh && b.paths[0].nh == p.nh &&
+      b.paths[0].sw_if != ~0u) {
+    // The cover is the next hop's own attached host route: use its adjacency.
+    uint32_t a = adj_table().lock_nbr(b.paths[0].sw_if, p.nh);
+    e->adjs.push_back(a);
+    return Dpo::make(DpoType::adj, a);
+  }
   return Dpo::make(DpoType::lb, c->lb);
 }
 

@@ -23,6 +23,7 @@ void ip4_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   uint32_t last_if = kNoIf;
   const IfFast* f = nullptr;
   for (uint32_t i = 0; i < n; i++) {
+    prefetch_ahead(p, i, n);
     rte_mbuf* m = p[i];
     PktMeta& pm = meta(m);
     if (pm.rx_if != last_if) {
@@ -40,7 +41,7 @@ void ip4_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       err = kHdrLen;
     else if (uint32_t tl = rte_be_to_cpu_16(ip->total_length); tl < rte_ipv4_hdr_len(ip) || tl > avail)
       err = kBadLen;
-    else if (rte_ipv4_cksum(ip) != 0)
+    else if (!ip4_csum_ok(ip))
       err = kChecksum;
     if (__builtin_expect(err != 0xffff, 0)) {
       pm.error = uint16_t(self.error_base + err);

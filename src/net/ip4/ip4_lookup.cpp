@@ -18,7 +18,10 @@ enum Err : uint16_t { kNoTable, kBlackhole, kNoRoute, kProhibit };
 void ip4_lookup(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   uint32_t dst[256], leaf[256];
   NodeId next[256];
-  for (uint32_t i = 0; i < n; i++) dst[i] = rte_be_to_cpu_32(ip4_hdr(p[i])->dst_addr);
+  for (uint32_t i = 0; i < n; i++) {
+    prefetch_ahead(p, i, n);
+    dst[i] = rte_be_to_cpu_32(ip4_hdr(p[i])->dst_addr);
+  }
   // Runs of one VRF share a table (almost always the whole vector).
   for (uint32_t i = 0; i < n;) {
     uint32_t vrf = meta(p[i]).vrf, j = i + 1;
@@ -30,6 +33,10 @@ void ip4_lookup(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       for (uint32_t k = i; k < j; k++) leaf[k] = ~0u;
     i = j;
   }
+  // Consecutive packets on the same single-bucket load-balance (the common
+  // case) reuse the previous packet's decision: no hash, no further loads.
+  uint32_t last_leaf = ~1u, last_dpo = 0;
+  NodeId last_next = kNoNode;
   for (uint32_t i = 0; i < n; i++) {
     rte_mbuf* m = p[i];
     PktMeta& pm = meta(m);
@@ -38,9 +45,20 @@ void ip4_lookup(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       next[i] = self.next[kDrop];
       continue;
     }
-    auto* ip = ip4_hdr(m);
-    pm.flow_hash = flow_hash4(ip);
-    uint32_t d = lb_resolve(leaf[i], pm.flow_hash);
+    if (leaf[i] == last_leaf) {
+      pm.adj = Dpo::index(last_dpo);
+      next[i] = last_next;
+      if (__builtin_expect(pm.flags & kTraced, 0))
+        t.trace(self, m, "fib %u lb %u dpo %s/%u", pm.vrf, leaf[i], Registry::get().nodes()[last_next]->name.c_str(),
+                Dpo::index(last_dpo));
+      continue;
+    }
+    uint32_t d;
+    bool single = lb_resolve_single(leaf[i], d);
+    if (!single) {
+      pm.flow_hash = flow_hash4(ip4_hdr(m));
+      d = lb_resolve(leaf[i], pm.flow_hash);
+    }
     switch (Dpo::type(d)) {
       case DpoType::adj: {
         pm.adj = Dpo::index(d);
@@ -69,6 +87,11 @@ void ip4_lookup(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
         next[i] = self.next[kIcmp];
         break;
     }
+    // Only forwarding decisions are reused (errors set per-packet state).
+    bool reusable = single && (next[i] == self.next[kRewrite] || next[i] == self.next[kLocal]);
+    last_leaf = reusable ? leaf[i] : ~1u;
+    last_dpo = d;
+    last_next = next[i];
     if (__builtin_expect(pm.flags & kTraced, 0))
       t.trace(self, m, "fib %u lb %u dpo %s/%u hash 0x%08x", pm.vrf, leaf[i],
               Registry::get().nodes()[next[i]]->name.c_str(), Dpo::index(d), pm.flow_hash);

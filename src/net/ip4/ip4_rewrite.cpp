@@ -51,10 +51,23 @@ uint32_t fragment(rte_mbuf* m, uint32_t mtu, rte_mbuf** out, uint32_t max) {
 void ip4_rewrite(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   static const ArcDef* arc = Arcs::get().find("ip4-output");
   NodeId next[256];
+  // The adjacency and its interface's output arc, kept while the vector's
+  // packets share an adjacency.
+  uint32_t last_adj = ~0u;
+  const Adj* a = nullptr;
+  const IfFast* f = nullptr;
+  NodeId out_next = arc->end;
   for (uint32_t i = 0; i < n; i++) {
+    prefetch_ahead(p, i, n);
     rte_mbuf* m = p[i];
     PktMeta& pm = meta(m);
-    const Adj* a = adjs().get(pm.adj);
+    if (pm.adj != last_adj) {
+      last_adj = pm.adj;
+      a = adjs().get(pm.adj);
+      f = a ? if_fast(a->sw_if) : nullptr;
+      const ArcCfg* c = f ? f->arcs[arc->index] : nullptr;
+      out_next = c ? c->nodes[0] : arc->end;
+    }
     if (__builtin_expect(!a || !a->complete, 0)) {
       next[i] = self.next[kArp];  // the neighbour went away under us
       continue;
@@ -88,23 +101,22 @@ void ip4_rewrite(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       continue;
     }
     ip4_ttl_dec(ip);
-    // Put the adjacency's 14-byte header right in front of the IP header.
-    if (pm.l3_off >= 14)
-      rte_pktmbuf_adj(m, uint16_t(pm.l3_off - 14));
-    else
-      rte_pktmbuf_prepend(m, uint16_t(14 - pm.l3_off));
-    pm.l3_off = 14;
+    // Put the adjacency's 14-byte header right in front of the IP header
+    // (the common case, 14, is just an overwrite).
+    if (__builtin_expect(pm.l3_off != 14, 0)) {
+      if (pm.l3_off > 14)
+        rte_pktmbuf_adj(m, uint16_t(pm.l3_off - 14));
+      else
+        rte_pktmbuf_prepend(m, uint16_t(14 - pm.l3_off));
+      pm.l3_off = 14;
+    }
     std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), a->rewrite, 14);
     pm.tx_if = a->sw_if;
-    const IfFast* f = if_fast(a->sw_if);
-    const ArcCfg* c = f ? f->arcs[arc->index] : nullptr;
-    if (!c) {
-      next[i] = arc->end;
-    } else {
+    if (out_next != arc->end) {
       pm.arc = arc->index;
       pm.arc_pos = 0;
-      next[i] = c->nodes[0];
     }
+    next[i] = out_next;
     if (__builtin_expect(pm.flags & kTraced, 0))
       t.trace(self, m, "tx %s adj %u ttl %u len %u", f ? f->name.c_str() : "?", pm.adj, ip->time_to_live, tl);
   }

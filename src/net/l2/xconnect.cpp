@@ -14,6 +14,7 @@ void l2_xconnect(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   NodeId next[256];
   uint32_t last_if = kNoIf, tx = kNoIf;
   for (uint32_t i = 0; i < n; i++) {
+    prefetch_ahead(p, i, n);
     PktMeta& pm = meta(p[i]);
     if (pm.rx_if != last_if) {
       last_if = pm.rx_if;
