@@ -66,7 +66,7 @@ void run_vectors(benchmark::State& st, const char* first_node, uint32_t nodes) {
   }
   report(st, clk, pk * nodes);
   rte_pktmbuf_free_bulk(v.data(), vs);
-  t.set_vsize(256);
+  t.set_vsize(kDefaultVectorSize);
 }
 
 // kChain pass-through nodes and a sink each handle every packet.

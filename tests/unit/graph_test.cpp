@@ -66,9 +66,11 @@ TEST(Graph, RegistryResolvesNextArcs) {
 TEST(Graph, DispatchRunsEachNodeOnceOverItsWholeVectorInFifoOrder) {
   g_order.clear();
   g_chunk_sizes.clear();
+  T().set_vsize(256);
   auto v = frames(100, true);
   T().enqueue(Registry::get().id("t-a"), v.data(), uint32_t(v.size()));
   T().run_pending();
+  T().set_vsize(kDefaultVectorSize);
   // t-a ran once over all 100, then t-b and t-c (enqueued in that order),
   // then t-sink once with everything from both.
   EXPECT_EQ(g_order, (std::vector<std::string>{"t-a", "t-b", "t-c", "t-sink"}));
@@ -101,7 +103,7 @@ TEST(Graph, VectorsAreCutAtTheConfiguredMaximum) {
   auto v = frames(200, false);
   T().enqueue(Registry::get().id("t-sink"), v.data(), 200);
   T().run_pending();
-  T().set_vsize(256);
+  T().set_vsize(kDefaultVectorSize);
   EXPECT_EQ(g_chunk_sizes, (std::vector<uint32_t>{64, 64, 64, 8}));
 }
 
