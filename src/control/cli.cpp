@@ -42,7 +42,11 @@ Cli& Cli::get() {
   return c;
 }
 
-void Cli::add(CliCmd c) { cmds_.push_back(std::move(c)); }
+void Cli::add(CliCmd c) {
+  std::istringstream ps(c.path);
+  c.words.assign(std::istream_iterator<std::string>(ps), {});
+  cmds_.push_back(std::move(c));
+}
 
 std::vector<std::string> Cli::tokenize(const std::string& line) {
   std::vector<std::string> out;
@@ -89,8 +93,7 @@ CliResult Cli::execute(const std::string& line, bool json) {
     int best_exact = -1;
     bool ambiguous = false;
     for (auto& c : cmds_) {
-      std::istringstream ps(c.path);
-      std::vector<std::string> words{std::istream_iterator<std::string>(ps), {}};
+      const auto& words = c.words;
       if (words.size() > toks.size()) continue;
       bool ok = true;
       int exact = 0;

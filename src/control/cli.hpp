@@ -51,6 +51,7 @@ struct CliCmd {
   std::string syntax;  // "show interface [<if>]"
   std::string help;
   CliFn fn;
+  std::vector<std::string> words = {};  // path split once, at registration
 };
 
 struct CliResult {

@@ -3,6 +3,7 @@
 // a power of two long, each a Dpo: where packets of that bucket go. A route
 // entry owns one Lb whose index never changes while the entry exists, so a
 // recursive route that points at it follows every change of its parent.
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 
@@ -43,20 +44,35 @@ struct LbFree {
 using LbPool = PublishedPool<Lb, LbFree>;
 LbPool& lbs();
 
+// One 32-bit word per load-balance index: its only bucket, or kLbMulti when
+// it has several. A flat array (pages touched on use) that ip4-lookup can
+// prefetch for a whole vector, so a table far larger than the caches costs
+// two overlapped misses per packet (trie, summary) instead of a chain of
+// dependent ones through the pool.
+inline constexpr uint32_t kLbMulti = 0xffffffffu;
+class LbSummary {
+ public:
+  LbSummary();
+  uint32_t get(uint32_t i) const { return std::atomic_ref<uint32_t>(a_[i & kMask]).load(std::memory_order_acquire); }
+  const uint32_t* addr(uint32_t i) const { return &a_[i & kMask]; }
+  void set(uint32_t i, uint32_t v) { std::atomic_ref<uint32_t>(a_[i & kMask]).store(v, std::memory_order_release); }
+
+ private:
+  static constexpr uint32_t kMask = (1u << 24) - 1;  // = the pool's index space
+  uint32_t* a_;
+};
+LbSummary& lb_summary();
+
 // Index 0: the "no route" load-balance every table's default points at.
 inline constexpr uint32_t kLbNoRoute = 0;
 
 // Resolves without a flow hash when every level has a single bucket (the
 // common case); false when some level balances and needs the hash.
 inline bool lb_resolve_single(uint32_t lb_index, uint32_t& dpo) {
+  const LbSummary& s = lb_summary();
   for (int depth = 0; depth < 4; depth++) {
-    const Lb* l = lbs().get(lb_index);
-    if (__builtin_expect(!l, 0)) {
-      dpo = Dpo::make(DpoType::unreach);
-      return true;
-    }
-    if (l->n_buckets != 1) return false;
-    dpo = l->buckets[0];
+    dpo = s.get(lb_index);
+    if (dpo == kLbMulti) return false;
     if (Dpo::type(dpo) != DpoType::lb) return true;
     lb_index = Dpo::index(dpo);
   }

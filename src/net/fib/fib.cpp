@@ -1,8 +1,10 @@
 #include "net/fib/fib.hpp"
 
 #include <fmt/format.h>
+#include <sys/mman.h>
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "infra/error.hpp"
 #include "io/interface.hpp"
@@ -18,6 +20,18 @@ const char* source_name(RouteSource s) {
   return n[int(s)];
 }
 
+LbSummary::LbSummary() {
+  size_t bytes = size_t(kMask + 1) * sizeof(uint32_t);
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) fail("cannot map the load-balance summary");
+  a_ = static_cast<uint32_t*>(p);  // zero pages: Dpo unreach
+}
+
+LbSummary& lb_summary() {
+  static LbSummary* s = new LbSummary;
+  return *s;
+}
+
 LbPool& lbs() {
   static LbPool* p = [] {
     auto* x = new LbPool;
@@ -25,6 +39,7 @@ LbPool& lbs() {
     Lb* l = Lb::make(1);
     l->buckets[0] = Dpo::make(DpoType::unreach);
     x->set(i, l);
+    lb_summary().set(i, l->buckets[0]);
     return x;
   }();
   return *p;
@@ -41,10 +56,10 @@ struct FibEntry {
   uint8_t len;
   uint32_t fib;
   uint32_t lb;
-  std::vector<SrcPaths> srcs;   // sorted by priority
-  std::vector<uint32_t> adjs;   // adjacencies this entry holds
-  std::vector<FibEntry*> via;   // entries it resolves through
-  std::vector<FibEntry*> deps;  // entries resolving through it
+  std::vector<SrcPaths> srcs;          // sorted by priority
+  std::vector<uint32_t> adjs;          // adjacencies this entry holds
+  std::vector<FibEntry*> via;          // entries it resolves through
+  std::unordered_set<FibEntry*> deps;  // entries resolving through it (a next hop may carry a million)
   const SrcPaths& best() const { return srcs.front(); }
 };
 
@@ -149,7 +164,7 @@ void Fib4::unresolve(FibEntry* e) {
   if (tables_[e->fib]) std::erase(tables_[e->fib]->uncovered, e);
   for (uint32_t a : e->adjs) adj_table().unlock(a);
   e->adjs.clear();
-  for (FibEntry* v : e->via) std::erase(v->deps, e);
+  for (FibEntry* v : e->via) v->deps.erase(e);
   e->via.clear();
 }
 
@@ -168,7 +183,7 @@ uint32_t Fib4::resolve_path(FibEntry* e, const RoutePath& p) {
     return Dpo::make(DpoType::unreach);
   }
   e->via.push_back(c);
-  c->deps.push_back(e);
+  c->deps.insert(e);
   const SrcPaths& b = c->best();
   if (b.kind == RouteKind::connected) {
     // The next hop is on an attached subnet: an adjacency on that interface.
@@ -228,6 +243,7 @@ void Fib4::update(FibEntry* e) {
     uint32_t share = i + 1 == dpos.size() ? n - k : uint32_t(uint64_t(n) * dpos[i].second / total);
     for (uint32_t j = 0; j < share && k < n; j++) l->buckets[k++] = dpos[i].first;
   }
+  lb_summary().set(e->lb, n == 1 ? l->buckets[0] : kLbMulti);
   lbs().set(e->lb, l);
 }
 
@@ -277,7 +293,8 @@ void Fib4::add(uint32_t fib, const Prefix& pin, RouteSource src, RouteKind kind,
   t.mtrie->add(a, p.len, e->lb);
   // Entries that resolved through the parent, or through nothing, may now
   // resolve through e.
-  std::vector<FibEntry*> again = parent ? parent->deps : std::vector<FibEntry*>{};
+  std::vector<FibEntry*> again;
+  if (parent) again.assign(parent->deps.begin(), parent->deps.end());
   for (FibEntry* u : t.uncovered)
     for (auto& path : u->best().paths)
       if (path.has_nh && path.sw_if == ~0u && (path.nh.v4_host() & mask(p.len)) == a) again.push_back(u);
@@ -292,12 +309,13 @@ void Fib4::remove(Table& t, FibEntry* e) {
   if (t.by_len[e->len].empty()) t.lens &= ~(uint64_t(1) << e->len);
   t.n--;
   unresolve(e);
-  auto deps = e->deps;
+  std::vector<FibEntry*> deps(e->deps.begin(), e->deps.end());
   e->deps.clear();
   for (FibEntry* d : deps) {
     std::erase(d->via, e);
     update(d);
   }
+  lb_summary().set(e->lb, Dpo::make(DpoType::unreach));
   lbs().release(e->lb);
   delete e;
 }

@@ -33,6 +33,9 @@ void ip4_lookup(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       for (uint32_t k = i; k < j; k++) leaf[k] = ~0u;
     i = j;
   }
+  // Second pass of misses: the load-balance summaries, for the whole vector.
+  const LbSummary& sum = lb_summary();
+  for (uint32_t i = 0; i < n; i++) __builtin_prefetch(sum.addr(leaf[i]));
   // Consecutive packets on the same single-bucket load-balance (the common
   // case) reuse the previous packet's decision: no hash, no further loads.
   uint32_t last_leaf = ~1u, last_dpo = 0;
