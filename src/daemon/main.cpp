@@ -118,6 +118,7 @@ int main(int argc, char** argv) {
   log::info("vplaned '{}' stopping", c.instance);
   th.stop();
   cli.reset();
+  ifs().unwatch_all();
   for (auto* i : ifs().all()) ops::delete_interface(i->index);
   rcu().shutdown();
   eal_stop();
