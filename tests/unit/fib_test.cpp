@@ -138,6 +138,16 @@ TEST(Fib, RecursiveRouteFollowsItsParentAndMoreSpecificCovers) {
   ops::route_del(Net::via("172.16.0.0/12", "192.168.2.20"));
 }
 
+TEST(Fib, ARouteCoveringItsOwnNextHopResolvesThroughMoreSpecifics) {
+  Net n;
+  ops::route_add(Net::via("0.0.0.0/0", "192.168.2.8"));
+  ops::route_add(Net::via("192.0.0.0/2", "192.168.1.8"));  // contains 192.168.1.8 itself
+  EXPECT_EQ(adj_of(resolve(ip("8.8.8.8")))->sw_if, n.b);
+  EXPECT_EQ(adj_of(resolve(ip("200.1.1.1")))->sw_if, n.a);
+  ops::route_del(Net::via("192.0.0.0/2", "192.168.1.8"));
+  ops::route_del(Net::via("0.0.0.0/0", "192.168.2.8"));
+}
+
 TEST(Fib, InterfaceGoingAwayTakesItsRoutesWithIt) {
   uint32_t a = ops::create_loopback({});
   ops::set_interface_address(a, parse_prefix("192.168.3.1/24"), false);

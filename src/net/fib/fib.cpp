@@ -177,7 +177,8 @@ uint32_t Fib4::resolve_path(FibEntry* e, const RoutePath& p) {
   // Recursive: the longest route covering the next hop, never the entry itself.
   Table& t = *tables_[e->fib];
   uint32_t nh = p.nh.v4_host();
-  FibEntry* c = cover(t, nh, (nh & mask(e->len)) == e->prefix ? e->len : 33);
+  FibEntry* c = cover(t, nh, 33);
+  if (c == e) c = cover(t, nh, e->len);  // never through itself; more specifics are fine
   if (!c) {
     if (std::find(t.uncovered.begin(), t.uncovered.end(), e) == t.uncovered.end()) t.uncovered.push_back(e);
     return Dpo::make(DpoType::unreach);
