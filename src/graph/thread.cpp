@@ -68,7 +68,7 @@ void Thread::enqueue_nexts(rte_mbuf** p, const NodeId* to, uint32_t n) {
     NodeId cur = to[i];
     uint32_t j = i + 1;
     while (j < n && to[j] == cur) j++;
-    enqueue(cur, p + i, j - i);
+    if (__builtin_expect(cur != kNoNode, 1)) enqueue(cur, p + i, j - i);
     i = j;
   }
 }

@@ -58,7 +58,8 @@ class Thread {
     if (!r.pending) mark_pending(r);
   }
   void enqueue1(NodeId to, rte_mbuf* p) { enqueue(to, &p, 1); }
-  // Enqueue pkts[i] to to[i], in runs of equal destination.
+  // Enqueue pkts[i] to to[i], in runs of equal destination; kNoNode marks a
+  // packet the node consumed itself (freed, or re-enqueued elsewhere).
   void enqueue_nexts(rte_mbuf** p, const NodeId* to, uint32_t n);
   // Drop with a node-local reason code: counted per reason and per rx interface.
   void drop(const NodeRt& self, rte_mbuf* p, uint16_t code) {

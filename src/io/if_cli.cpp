@@ -59,13 +59,15 @@ nlohmann::json if_json(Interface& i) {
             {"punts", c.punts}}}};
 }
 
-void show_interface(Args& a, Out& o) {
-  std::vector<Interface*> list;
-  if (a.done())
-    list = ifs().all();
-  else
-    list.push_back(&a.iface());
+// "[<if>]": the one named, or all.
+std::vector<Interface*> one_or_all(Args& a) {
+  std::vector<Interface*> list = a.done() ? ifs().all() : std::vector<Interface*>{&a.iface()};
   a.end();
+  return list;
+}
+
+void show_interface(Args& a, Out& o) {
+  auto list = one_or_all(a);
   nlohmann::json arr = nlohmann::json::array();
   o.line("{:<28}{:>5}  {:<6}{:>6}  {:<16}{:>16}", "Name", "Idx", "State", "MTU", "Counter", "Count");
   for (auto* i : list) {
@@ -302,8 +304,7 @@ CliRegistration cmds[] = {
         nlohmann::json arr = nlohmann::json::array();
         for (auto* i : ifs().all()) {
           o.line("{} ({})", i->name, i->admin_up ? "up" : "dn");
-          if (i->l2 == L2Mode::xconnect && ifs().at(i->xc_tx))
-            o.line("  L2 xconnect {}", ifs().at(i->xc_tx)->name);
+          if (i->l2 == L2Mode::xconnect && ifs().at(i->xc_tx)) o.line("  L2 xconnect {}", ifs().at(i->xc_tx)->name);
           nlohmann::json addrs = nlohmann::json::array();
           for (auto& p : i->addrs) {
             o.line("  L3 {}", p.str());
@@ -315,12 +316,7 @@ CliRegistration cmds[] = {
       }}},
     {{"show hardware-interfaces", "show hardware-interfaces [<if>]", "what backs each interface",
       [](Args& a, Out& o) {
-        std::vector<Interface*> list;
-        if (a.done())
-          list = ifs().all();
-        else
-          list.push_back(&a.iface());
-        a.end();
+        auto list = one_or_all(a);
         nlohmann::json arr = nlohmann::json::array();
         for (auto* i : list) {
           auto hw = i->port->hw_info();

@@ -27,16 +27,13 @@ void deliver_rx(Thread& t, NodeRt& self, uint32_t sw_if, rte_mbuf** pkts, uint32
     t.enqueue(to, pkts, n);
     return;
   }
-  const ArcCfg* cfg = f ? f->arcs[kArcDeviceInput] : nullptr;
-  if (__builtin_expect(!cfg, 1)) {
-    t.enqueue(Arcs::get().arc(kArcDeviceInput).end, pkts, n);
+  const ArcDef& arc = Arcs::get().arc(kArcDeviceInput);
+  if (__builtin_expect(!f || !f->arcs[kArcDeviceInput], 1)) {
+    t.enqueue(arc.end, pkts, n);
     return;
   }
-  for (uint32_t i = 0; i < n; i++) {
-    meta(pkts[i]).arc = kArcDeviceInput;
-    meta(pkts[i]).arc_pos = 0;
-  }
-  t.enqueue(cfg->nodes[0], pkts, n);
+  for (uint32_t i = 0; i < n; i++) arc_enter(f, arc, meta(pkts[i]));
+  t.enqueue(f->arcs[kArcDeviceInput]->nodes[0], pkts, n);
 }
 
 uint32_t port_input(Thread& t, NodeRt& self) {

@@ -118,6 +118,16 @@ class Interfaces {
 
 Interfaces& ifs();
 
+// Entering a feature arc: the first enabled feature of the interface, or
+// straight to the arc's end node (the common case: one branch).
+inline NodeId arc_enter(const IfFast* f, const ArcDef& arc, PktMeta& m) {
+  const ArcCfg* c = f ? f->arcs[arc.index] : nullptr;
+  if (__builtin_expect(!c, 1)) return arc.end;
+  m.arc = arc.index;
+  m.arc_pos = 0;
+  return c->nodes[0];
+}
+
 // Walking a feature arc from inside a feature node: the next node for `m`.
 inline NodeId feature_next(PktMeta& m) {
   const ArcDef& a = Arcs::get().arc(m.arc);

@@ -107,11 +107,13 @@ def test_worker_thread_forwards_and_placement_moves(lab):
     rt = v.json("show runtime")
     worker_nodes = {n["name"] for n in rt["threads"][1]["nodes"]}
     assert {"af-packet-input", "ethernet-input", "l2-xconnect", "interface-output"} <= worker_nodes
-    # Changes published while the worker runs: cross-connect flips, still forwarding.
+    # A change published while the worker runs: back to L3, the frame no
+    # longer crosses and is dropped (for another MAC) with a reason.
     v.cli(f"set interface l3 {a}")
-    send(ns1, if1, frames()[:1])
-    time.sleep(0.3)
-    assert any(e["node"] == "ethernet-input" for e in v.json("show errors"))
+    cap = Capture(ns2, if2, lfilter=lambda p: p.src == MARK)
+    send(ns1, if1, frames()[1:2])
+    assert cap.stop() == []
+    assert any(e["node"] == "ethernet-input" and e["reason"] == "not for us" for e in v.json("show errors"))
 
 
 def test_restart_after_crash_removes_what_the_dead_instance_left(lab):

@@ -92,13 +92,17 @@ def test_trace_shows_the_node_path(lab):
 
 
 def test_unconnected_interface_drops_and_counts(lab):
+    """An L3 interface with no L3 protocol for the frame drops it with a reason."""
     ns1 = lab.ns()
     v = lab.vplane()
     a, if1 = attach(v, "af_packet", lab, ns1)
     v.cli(f"set interface state {a} up")
-    send(ns1, if1, [Ether(src=MARK, dst="02:bb:00:00:00:02", type=0x88b5) / Raw(b"x" * 50)] * 4)
+    mine = v.interface(a)["mac"]
+    send(ns1, if1, [Ether(src=MARK, dst=mine, type=0x88b5) / Raw(b"x" * 50)] * 4 +
+         [Ether(src=MARK, dst="02:bb:00:00:00:02", type=0x0800) / Raw(b"y" * 50)] * 2)
     import time
     time.sleep(0.5)
     errs = {(e["node"], e["reason"]): e["count"] for e in v.json("show errors")}
     assert errs.get(("ethernet-input", "unknown ethertype")) == 4
-    assert v.interface(a)["counters"]["drops"] == 4
+    assert errs.get(("ethernet-input", "not for us")) == 2
+    assert v.interface(a)["counters"]["drops"] == 6

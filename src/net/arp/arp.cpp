@@ -12,6 +12,7 @@
 #include "infra/tsc.hpp"
 #include "io/eal.hpp"
 #include "io/interface.hpp"
+#include "net/arp/arp_packet.hpp"
 #include "net/arp/neighbor.hpp"
 #include "net/ethernet/ethertype.hpp"
 #include "net/fib/adj.hpp"
@@ -105,13 +106,7 @@ void arp_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     pm.error = uint16_t(self.error_base + err);
     next[i] = self.next[kInDrop];
   }
-  uint32_t k = 0;
-  for (uint32_t i = 0; i < n; i++)
-    if (next[i] != kNoNode) {
-      p[k] = p[i];
-      next[k++] = next[i];
-    }
-  t.enqueue_nexts(p, next, k);
+  t.enqueue_nexts(p, next, n);
 }
 
 // ---- ip4-arp and ip4-neighbor-wait
@@ -136,32 +131,6 @@ struct ArpState {
 void arp_init(Thread&, NodeRt& self) { self.state = new ArpState; }
 
 uint64_t& hold_start(rte_mbuf* m) { return *reinterpret_cast<uint64_t*>(meta(m).opaque + 8); }
-
-rte_mbuf* arp_request(const IfFast* f, uint32_t target_be) {
-  rte_mbuf* r = rte_pktmbuf_alloc(eal().pool);
-  if (!r) return nullptr;
-  auto* eh = reinterpret_cast<rte_ether_hdr*>(rte_pktmbuf_append(r, 60));
-  if (!eh) {
-    rte_pktmbuf_free(r);
-    return nullptr;
-  }
-  std::memset(eh, 0, 60);
-  std::memset(eh->dst_addr.addr_bytes, 0xff, 6);
-  std::memcpy(eh->src_addr.addr_bytes, f->mac.b.data(), 6);
-  eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
-  auto* arp = reinterpret_cast<rte_arp_hdr*>(eh + 1);
-  arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
-  arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-  arp->arp_hlen = 6;
-  arp->arp_plen = 4;
-  arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
-  std::memcpy(arp->arp_data.arp_sha.addr_bytes, f->mac.b.data(), 6);
-  arp->arp_data.arp_sip = f->ip4;
-  arp->arp_data.arp_tip = target_be;
-  meta_init(r, kNoIf);
-  meta(r).tx_if = f->sw_if_index;
-  return r;
-}
 
 void ip4_arp(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   auto* st = static_cast<ArpState*>(self.state);
@@ -197,7 +166,7 @@ void ip4_arp(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     if (st->rate_ip[slot] != target || now - st->rate_tsc[slot] > gap) {
       st->rate_ip[slot] = target;
       st->rate_tsc[slot] = now;
-      if (rte_mbuf* r = arp_request(f, target)) {
+      if (rte_mbuf* r = arp_request_frame(f->mac, f->ip4, target, f->sw_if_index)) {
         t.count_error(self, kSentReq);
         t.enqueue1(self.next[kArpOutput], r);
       }
@@ -233,6 +202,32 @@ uint32_t neighbor_wait(Thread& t, NodeRt&) {
 }
 
 }  // namespace
+
+rte_mbuf* arp_request_frame(const Mac& src, uint32_t sip_be, uint32_t tip_be, uint32_t tx_if) {
+  rte_mbuf* r = rte_pktmbuf_alloc(eal().pool);
+  if (!r) return nullptr;
+  auto* eh = reinterpret_cast<rte_ether_hdr*>(rte_pktmbuf_append(r, 60));
+  if (!eh) {
+    rte_pktmbuf_free(r);
+    return nullptr;
+  }
+  std::memset(eh, 0, 60);
+  std::memset(eh->dst_addr.addr_bytes, 0xff, 6);
+  std::memcpy(eh->src_addr.addr_bytes, src.b.data(), 6);
+  eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
+  auto* arp = reinterpret_cast<rte_arp_hdr*>(eh + 1);
+  arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
+  arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+  arp->arp_hlen = 6;
+  arp->arp_plen = 4;
+  arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
+  std::memcpy(arp->arp_data.arp_sha.addr_bytes, src.b.data(), 6);
+  arp->arp_data.arp_sip = sip_be;
+  arp->arp_data.arp_tip = tip_be;
+  meta_init(r, kNoIf);
+  meta(r).tx_if = tx_if;
+  return r;
+}
 
 static NodeRegistration reg_in{{
     .name = "arp-input",

@@ -33,8 +33,8 @@ void AdjTable::publish(uint32_t index, uint32_t sw_if, const IpAddr& nh, bool gl
   adjs().set(index, a);
 }
 
-uint32_t AdjTable::lock_nbr(uint32_t sw_if, const IpAddr& nh) {
-  Key k{sw_if, false, nh};
+uint32_t AdjTable::lock(uint32_t sw_if, const IpAddr& nh, bool glean) {
+  Key k{sw_if, glean, nh};
   auto it = map_.find(k);
   if (it != map_.end()) {
     it->second.refs++;
@@ -43,24 +43,16 @@ uint32_t AdjTable::lock_nbr(uint32_t sw_if, const IpAddr& nh) {
   uint32_t i = adjs().alloc();
   map_[k] = {i, 1};
   by_index_[i] = k;
-  publish(i, sw_if, nh, false);
+  publish(i, sw_if, nh, glean);
   return i;
 }
+
+uint32_t AdjTable::lock_nbr(uint32_t sw_if, const IpAddr& nh) { return lock(sw_if, nh, false); }
 
 uint32_t AdjTable::lock_glean(uint32_t sw_if, bool v6) {
   IpAddr any;
   any.v6 = v6;
-  Key k{sw_if, true, any};
-  auto it = map_.find(k);
-  if (it != map_.end()) {
-    it->second.refs++;
-    return it->second.index;
-  }
-  uint32_t i = adjs().alloc();
-  map_[k] = {i, 1};
-  by_index_[i] = k;
-  publish(i, sw_if, any, true);
-  return i;
+  return lock(sw_if, any, true);
 }
 
 void AdjTable::unlock(uint32_t index) {

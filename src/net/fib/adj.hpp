@@ -48,6 +48,7 @@ class AdjTable {
   struct Ent {
     uint32_t index, refs;
   };
+  uint32_t lock(uint32_t sw_if, const IpAddr& nh, bool glean);
   void publish(uint32_t index, uint32_t sw_if, const IpAddr& nh, bool glean);
   std::map<Key, Ent> map_;
   std::map<uint32_t, Key> by_index_;

@@ -56,14 +56,7 @@ void ip4_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     if (__builtin_expect(d0 >= 224, 0)) {
       next[i] = self.next[kLocal];  // multicast, limited broadcast, class E
     } else {
-      const ArcCfg* c = f ? f->arcs[arc->index] : nullptr;
-      if (!c) {
-        next[i] = arc->end;
-      } else {
-        pm.arc = arc->index;
-        pm.arc_pos = 0;
-        next[i] = c->nodes[0];
-      }
+      next[i] = arc_enter(f, *arc, pm);
     }
     if (__builtin_expect(pm.flags & kTraced, 0)) {
       uint8_t* s = reinterpret_cast<uint8_t*>(&ip->src_addr);

@@ -48,15 +48,7 @@ void ip4_local(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       next[i] = self.next[kLookup];
       continue;
     }
-    const IfFast* f = if_fast(pm.rx_if);
-    const ArcCfg* c = f ? f->arcs[arc->index] : nullptr;
-    if (!c) {
-      next[i] = arc->end;
-    } else {
-      pm.arc = arc->index;
-      pm.arc_pos = 0;
-      next[i] = c->nodes[0];
-    }
+    next[i] = arc_enter(if_fast(pm.rx_if), *arc, pm);
     t.trace(self, m, "for us: proto %u, punted", ip->next_proto_id);
   }
   t.enqueue_nexts(p, next, n);

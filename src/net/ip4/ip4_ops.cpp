@@ -1,13 +1,10 @@
 #include "net/ip4/ip4_ops.hpp"
 
-#include <rte_arp.h>
-#include <rte_ether.h>
-
 #include "graph/registry.hpp"
 #include "graph/threads.hpp"
 #include "infra/error.hpp"
-#include "io/eal.hpp"
 #include "io/interface.hpp"
+#include "net/arp/arp_packet.hpp"
 #include "net/arp/neighbor.hpp"
 #include "net/fib/adj.hpp"
 
@@ -29,28 +26,10 @@ RoutePath if_path(uint32_t sw_if) {
 // Gratuitous ARP from the main thread's own graph replica (its own tx queue).
 void send_garp(Interface& i, const IpAddr& a) {
   if (!i.admin_up) return;
-  rte_mbuf* m = rte_pktmbuf_alloc(eal().pool);
+  uint32_t ip;
+  std::memcpy(&ip, a.b.data(), 4);
+  rte_mbuf* m = arp_request_frame(i.mac, ip, ip, i.index);
   if (!m) return;
-  auto* eh = reinterpret_cast<rte_ether_hdr*>(rte_pktmbuf_append(m, 60));
-  if (!eh) {
-    rte_pktmbuf_free(m);
-    return;
-  }
-  std::memset(eh, 0, 60);
-  std::memset(eh->dst_addr.addr_bytes, 0xff, 6);
-  std::memcpy(eh->src_addr.addr_bytes, i.mac.b.data(), 6);
-  eh->ether_type = RTE_BE16(RTE_ETHER_TYPE_ARP);
-  auto* arp = reinterpret_cast<rte_arp_hdr*>(eh + 1);
-  arp->arp_hardware = RTE_BE16(RTE_ARP_HRD_ETHER);
-  arp->arp_protocol = RTE_BE16(RTE_ETHER_TYPE_IPV4);
-  arp->arp_hlen = 6;
-  arp->arp_plen = 4;
-  arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REQUEST);
-  std::memcpy(arp->arp_data.arp_sha.addr_bytes, i.mac.b.data(), 6);
-  std::memcpy(&arp->arp_data.arp_sip, a.b.data(), 4);
-  arp->arp_data.arp_tip = arp->arp_data.arp_sip;
-  meta_init(m, kNoIf);
-  meta(m).tx_if = i.index;
   Thread& t = threads().main();
   t.enqueue1(Registry::get().id("interface-output"), m);
   t.run_pending();

@@ -65,8 +65,8 @@ void ip4_rewrite(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       last_adj = pm.adj;
       a = adjs().get(pm.adj);
       f = a ? if_fast(a->sw_if) : nullptr;
-      const ArcCfg* c = f ? f->arcs[arc->index] : nullptr;
-      out_next = c ? c->nodes[0] : arc->end;
+      PktMeta probe{};
+      out_next = arc_enter(f, *arc, probe);
     }
     if (__builtin_expect(!a || !a->complete, 0)) {
       next[i] = self.next[kArp];  // the neighbour went away under us
@@ -112,22 +112,12 @@ void ip4_rewrite(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     }
     std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), a->rewrite, 14);
     pm.tx_if = a->sw_if;
-    if (out_next != arc->end) {
-      pm.arc = arc->index;
-      pm.arc_pos = 0;
-    }
+    if (out_next != arc->end) arc_enter(f, *arc, pm);
     next[i] = out_next;
     if (__builtin_expect(pm.flags & kTraced, 0))
       t.trace(self, m, "tx %s adj %u ttl %u len %u", f ? f->name.c_str() : "?", pm.adj, ip->time_to_live, tl);
   }
-  // Packets handed off (fragmented) are skipped.
-  uint32_t k = 0;
-  for (uint32_t i = 0; i < n; i++)
-    if (next[i] != kNoNode) {
-      p[k] = p[i];
-      next[k++] = next[i];
-    }
-  t.enqueue_nexts(p, next, k);
+  t.enqueue_nexts(p, next, n);
 }
 }  // namespace
 
