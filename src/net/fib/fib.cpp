@@ -24,7 +24,8 @@ LbSummary::LbSummary() {
   size_t bytes = size_t(kMask + 1) * sizeof(uint32_t);
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) fail("cannot map the load-balance summary");
-  a_ = static_cast<uint32_t*>(p);  // zero pages: Dpo unreach
+  madvise(p, bytes, MADV_HUGEPAGE);  // random lookups over megabytes: spare the TLB
+  a_ = static_cast<uint32_t*>(p);    // zero pages: Dpo unreach
 }
 
 LbSummary& lb_summary() {

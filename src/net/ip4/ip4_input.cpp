@@ -17,6 +17,17 @@ enum Err : uint16_t { kTooShort, kVersion, kHdrLen, kBadLen, kChecksum };
 ArcRegistration unicast_arc{{.name = "ip4-unicast", .end_node = "ip4-lookup"}};
 EthertypeRegistration ethertype{0x0800, "ip4-input"};
 
+// Which check a malformed header fails (off the fast path).
+__attribute__((noinline)) uint16_t classify(const rte_ipv4_hdr* ip, uint32_t avail) {
+  if (avail < sizeof(rte_ipv4_hdr)) return kTooShort;
+  if ((ip->version_ihl >> 4) != 4) return kVersion;
+  if ((ip->version_ihl & 0xf) < 5 || rte_ipv4_hdr_len(ip) > avail) return kHdrLen;
+  uint32_t tl = rte_be_to_cpu_16(ip->total_length);
+  if (tl < rte_ipv4_hdr_len(ip) || tl > avail) return kBadLen;
+  if (!ip4_csum_ok(ip)) return kChecksum;
+  return 0xffff;
+}
+
 void ip4_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   static const ArcDef* arc = Arcs::get().find("ip4-unicast");
   NodeId next[256];
@@ -30,27 +41,22 @@ void ip4_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       last_if = pm.rx_if;
       f = if_fast(last_if);
     }
-    uint16_t err = 0xffff;
     auto* ip = ip4_hdr(m);
     uint32_t avail = m->data_len > pm.l3_off ? m->data_len - pm.l3_off : 0;
-    if (avail < sizeof(rte_ipv4_hdr))
-      err = kTooShort;
-    else if ((ip->version_ihl >> 4) != 4)
-      err = kVersion;
-    else if ((ip->version_ihl & 0xf) < 5 || rte_ipv4_hdr_len(ip) > avail)
-      err = kHdrLen;
-    else if (uint32_t tl = rte_be_to_cpu_16(ip->total_length); tl < rte_ipv4_hdr_len(ip) || tl > avail)
-      err = kBadLen;
-    else if (!ip4_csum_ok(ip))
-      err = kChecksum;
+    uint32_t tl = rte_be_to_cpu_16(ip->total_length);
+    // Fast path: 20-byte header, sane length, checksum right.
+    uint16_t err = 0xffff;
+    if (__builtin_expect(
+            !(avail >= sizeof(rte_ipv4_hdr) && ip->version_ihl == 0x45 && tl >= 20 && tl <= avail && ip4_csum_ok(ip)),
+            0))
+      err = classify(ip, avail);
     if (__builtin_expect(err != 0xffff, 0)) {
       pm.error = uint16_t(self.error_base + err);
       next[i] = self.next[kDrop];
       t.trace(self, m, "IP4: malformed: %s", self.def->errors[err].c_str());
       continue;
     }
-    uint32_t tl = rte_be_to_cpu_16(ip->total_length);
-    if (avail > tl) rte_pktmbuf_trim(m, uint16_t(avail - tl));  // Ethernet padding
+    if (__builtin_expect(avail > tl, 0)) rte_pktmbuf_trim(m, uint16_t(avail - tl));  // Ethernet padding
     pm.vrf = f ? f->fib4 : 0;
     uint8_t d0 = reinterpret_cast<uint8_t*>(&ip->dst_addr)[0];
     if (__builtin_expect(d0 >= 224, 0)) {
