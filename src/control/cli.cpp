@@ -82,6 +82,23 @@ std::vector<std::string> Cli::tokenize(const std::string& line) {
   return out;
 }
 
+namespace {
+// Errors are one line whatever the user typed into them.
+std::string flatten(const std::string& s) {
+  std::string o;
+  for (char c : s) o += std::iscntrl(static_cast<unsigned char>(c)) ? ' ' : c;
+  return o;
+}
+
+// The command as it may appear inside a one-line error.
+std::string one_line(const std::string& s) {
+  std::string o = flatten(s);
+  auto b = o.find_first_not_of(' ');
+  o = b == std::string::npos ? "" : o.substr(b);
+  return o.size() > 80 ? o.substr(0, 77) + "..." : o;
+}
+}  // namespace
+
 CliResult Cli::execute(const std::string& line, bool json) {
   try {
     auto toks = tokenize(line);
@@ -98,7 +115,7 @@ CliResult Cli::execute(const std::string& line, bool json) {
       bool ok = true;
       int exact = 0;
       for (size_t k = 0; k < words.size() && ok; k++) {
-        ok = words[k].compare(0, toks[k].size(), toks[k]) == 0;
+        ok = !toks[k].empty() && words[k].compare(0, toks[k].size(), toks[k]) == 0;
         exact += words[k] == toks[k];
       }
       if (!ok) continue;
@@ -111,8 +128,8 @@ CliResult Cli::execute(const std::string& line, bool json) {
         ambiguous = true;
       }
     }
-    if (!best) fail("unknown command '{}' (try 'help')", line.substr(0, line.find('\n')));
-    if (ambiguous) fail("ambiguous command '{}' (try 'help')", line);
+    if (!best) fail("unknown command '{}' (try 'help')", one_line(line));
+    if (ambiguous) fail("ambiguous command '{}' (try 'help')", one_line(line));
     Args a(std::move(toks), best_len);
     Out o;
     o.json = json;
@@ -121,9 +138,9 @@ CliResult Cli::execute(const std::string& line, bool json) {
     if (o.j.is_null()) o.j = o.text.empty() ? nlohmann::json::object() : nlohmann::json{{"message", o.text}};
     return {true, o.j.dump()};
   } catch (const Error& e) {
-    return {false, e.what()};
+    return {false, flatten(e.what())};
   } catch (const std::exception& e) {
-    return {false, fmt::format("internal error: {}", e.what())};
+    return {false, flatten(fmt::format("internal error: {}", e.what()))};
   }
 }
 

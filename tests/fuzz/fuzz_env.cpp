@@ -7,8 +7,8 @@
 #include "graph/feature.hpp"
 #include "graph/registry.hpp"
 #include "graph/threads.hpp"
-#include "io/eal.hpp"
 #include "infra/log.hpp"
+#include "io/eal.hpp"
 
 namespace vp::fuzz {
 

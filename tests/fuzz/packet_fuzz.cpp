@@ -17,11 +17,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace vp;
   fuzz::init_once();
   static uint32_t rx = [] {
-    for (const char* c :
-         {"create loopback interface mac 02:00:00:00:00:01", "create null-sink interface null0",
-          "set interface state loop0 up", "set interface state null0 up",
-          "set interface ip address loop0 10.0.0.1/24", "set interface ip address null0 10.9.0.1/24",
-          "ip neighbor null0 10.9.0.2 02:00:00:00:00:09", "ip route add 0.0.0.0/0 via 10.9.0.2"})
+    for (const char* c : {"create loopback interface mac 02:00:00:00:00:01", "create null-sink interface null0",
+                          "set interface state loop0 up", "set interface state null0 up",
+                          "set interface ip address loop0 10.0.0.1/24", "set interface ip address null0 10.9.0.1/24",
+                          "ip neighbor null0 10.9.0.2 02:00:00:00:00:09", "ip route add 0.0.0.0/0 via 10.9.0.2"})
       Cli::get().execute(c, false);
     return ifs().find("loop0")->index;
   }();

@@ -20,15 +20,35 @@ int main(int argc, char** argv) {
   std::mt19937 rng(argc > 2 ? uint32_t(std::atol(argv[2])) : 1);
   const std::vector<std::vector<uint8_t>> seeds = {
       // Ethernet to 02:00:00:00:00:01, IPv4 UDP 10.0.0.9 -> 10.0.0.1
-      {0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0x00, 0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0x66, 0xc8,
-       10, 0, 0, 9, 10, 0, 0, 1, 0x30, 0x39, 0x00, 0x35, 0, 8, 0, 0},
+      {0x02, 0,  0,  0,    0,    1,  0x02, 0, 0, 0,  0, 2, 0x08, 0x00, 0x45, 0,    0,    28, 0, 1, 0,
+       0,    64, 17, 0x66, 0xc8, 10, 0,    0, 9, 10, 0, 0, 1,    0x30, 0x39, 0x00, 0x35, 0,  8, 0, 0},
       // ARP request for 10.0.0.1
-      {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 2, 0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1,
-       0x02, 0, 0, 0, 0, 2, 10, 0, 0, 9, 0, 0, 0, 0, 0, 0, 10, 0, 0, 1},
+      {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0,  0, 0, 0, 2, 0x08, 0x06, 0, 1, 0x08, 0,  6, 4, 0,
+       1,    0x02, 0,    0,    0,    0,    2,    10, 0, 0, 9, 0, 0,    0,    0, 0, 0,    10, 0, 0, 1},
   };
-  const std::vector<std::string> words = {"show", "interface", "ip", "route", "add", "del", "via", "table",
-                                          "10.0.0.0/8", "1.2.3.4", "set", "state", "up", "loop0", "{", "}",
-                                          "packet-generator", "new", "data", "IP4:", "->", "trace", "fib"};
+  const std::vector<std::string> words = {"show",
+                                          "interface",
+                                          "ip",
+                                          "route",
+                                          "add",
+                                          "del",
+                                          "via",
+                                          "table",
+                                          "10.0.0.0/8",
+                                          "1.2.3.4",
+                                          "set",
+                                          "state",
+                                          "up",
+                                          "loop0",
+                                          "{",
+                                          "}",
+                                          "packet-generator",
+                                          "new",
+                                          "data",
+                                          "IP4:",
+                                          "->",
+                                          "trace",
+                                          "fib"};
   for (long i = 0; i < n; i++) {
     std::vector<uint8_t> in;
     switch (rng() % 3) {

@@ -26,6 +26,15 @@ TEST(Cli, UnknownAndAmbiguousCommandsAreOneLineErrors) {
   EXPECT_TRUE(r.ok || r.text.find("ambiguous") != std::string::npos);
 }
 
+TEST(Cli, EmptyQuotedWordsMatchNothingAndErrorsStayOneLine) {
+  // Found by the CLI fuzzer: "" used to match every command word.
+  for (const char* in : {"\n\n\"\"\"\"", "\"\" \"\"", "show\n\ninterface\tfoo"}) {
+    auto r = run(in);
+    EXPECT_FALSE(r.ok) << in;
+    EXPECT_EQ(r.text.find('\n'), std::string::npos) << r.text;
+  }
+}
+
 TEST(Cli, AbbreviatedWordsMatchUniquely) {
   auto r = run("sh vers");
   ASSERT_TRUE(r.ok) << r.text;
