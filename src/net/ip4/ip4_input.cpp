@@ -6,6 +6,7 @@
 #include "graph/thread.hpp"
 #include "io/interface.hpp"
 #include "net/ethernet/ethertype.hpp"
+#include "net/fib/fib.hpp"
 #include "net/ip4/ip4.hpp"
 
 namespace vp {
@@ -33,6 +34,7 @@ void ip4_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   NodeId next[256];
   uint32_t last_if = kNoIf;
   const IfFast* f = nullptr;
+  const Ip4Mtrie* mt = nullptr;
   for (uint32_t i = 0; i < n; i++) {
     prefetch_ahead(p, i, n);
     rte_mbuf* m = p[i];
@@ -40,6 +42,7 @@ void ip4_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     if (pm.rx_if != last_if) {
       last_if = pm.rx_if;
       f = if_fast(last_if);
+      mt = f && f->fib4 < kMaxFibs ? g_fib4[f->fib4].load(std::memory_order_acquire) : nullptr;
     }
     auto* ip = ip4_hdr(m);
     uint32_t avail = m->data_len > pm.l3_off ? m->data_len - pm.l3_off : 0;
@@ -58,6 +61,8 @@ void ip4_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     }
     if (__builtin_expect(avail > tl, 0)) rte_pktmbuf_trim(m, uint16_t(avail - tl));  // Ethernet padding
     pm.vrf = f ? f->fib4 : 0;
+    // Start the FIB's first-level miss now; ip4-lookup reads it a node later.
+    if (mt) mt->prefetch(rte_be_to_cpu_32(ip->dst_addr));
     uint8_t d0 = reinterpret_cast<uint8_t*>(&ip->dst_addr)[0];
     if (__builtin_expect(d0 >= 224, 0)) {
       next[i] = self.next[kLocal];  // multicast, limited broadcast, class E
