@@ -16,6 +16,7 @@
 #include "graph/threads.hpp"
 #include "infra/tsc.hpp"
 #include "io/eal.hpp"
+#include "test_engine.hpp"
 
 namespace vp {
 namespace {
@@ -102,15 +103,7 @@ BENCHMARK(Touch);
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   using namespace vp;
-  Registry::get().finalize();
-  Arcs::get().finalize();
-  EalConfig e;
-  e.instance = "bench-" + std::to_string(getpid());
-  e.huge = getenv("VPLANE_BENCH_NOHUGE") ? HugeMode::no : HugeMode::automatic;
-  e.buffers = 65536;
-  eal_start(e);
-  ThreadConfig t;
-  threads().start(t);
+  test::start_engine("bench", 65536, getenv("VPLANE_BENCH_NOHUGE") ? HugeMode::no : HugeMode::automatic);
   benchmark::AddCustomContext("hugepages", eal().hugepages ? "yes" : "no");
   benchmark::AddCustomContext("tsc_hz", std::to_string(tsc_hz()));
   benchmark::RunSpecifiedBenchmarks();

@@ -118,14 +118,22 @@ class Interfaces {
 
 Interfaces& ifs();
 
-// Entering a feature arc: the first enabled feature of the interface, or
-// straight to the arc's end node (the common case: one branch).
-inline NodeId arc_enter(const IfFast* f, const ArcDef& arc, PktMeta& m) {
+// Where a packet entering an arc on this interface goes first: its first
+// enabled feature, or straight to the arc's end node (the common case).
+inline NodeId arc_first(const IfFast* f, const ArcDef& arc) {
   const ArcCfg* c = f ? f->arcs[arc.index] : nullptr;
-  if (__builtin_expect(!c, 1)) return arc.end;
-  m.arc = arc.index;
-  m.arc_pos = 0;
-  return c->nodes[0];
+  return __builtin_expect(!c, 1) ? arc.end : c->nodes[0];
+}
+
+// Entering a feature arc: arc_first, with the packet's arc position set when
+// it goes to a feature.
+inline NodeId arc_enter(const IfFast* f, const ArcDef& arc, PktMeta& m) {
+  NodeId n = arc_first(f, arc);
+  if (__builtin_expect(n != arc.end, 0)) {
+    m.arc = arc.index;
+    m.arc_pos = 0;
+  }
+  return n;
 }
 
 // Walking a feature arc from inside a feature node: the next node for `m`.

@@ -65,8 +65,7 @@ void ip4_rewrite(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       last_adj = pm.adj;
       a = adjs().get(pm.adj);
       f = a ? if_fast(a->sw_if) : nullptr;
-      PktMeta probe{};
-      out_next = arc_enter(f, *arc, probe);
+      out_next = arc_first(f, *arc);
     }
     if (__builtin_expect(!a || !a->complete, 0)) {
       next[i] = self.next[kArp];  // the neighbour went away under us
