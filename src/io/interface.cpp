@@ -154,6 +154,15 @@ void Interfaces::publish(Interface& i) {
       break;
     }
   f->proxy_arp = i.proxy_arp;
+  f->ip6_on = i.ip6_on;
+  f->fib6 = i.fib6;
+  f->fib6_ll = i.fib6_ll;
+  for (auto& a : i.addrs)
+    if (a.addr.v6) {
+      std::memcpy(f->ip6, a.addr.b.data(), 16);
+      break;
+    }
+  std::memcpy(f->ip6_ll, i.ip6_ll.b.data(), 16);
   f->port = i.port.get();
   f->mac = i.mac;
   f->name = i.name;

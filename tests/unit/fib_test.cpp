@@ -11,7 +11,7 @@
 #include "net/arp/neighbor.hpp"
 #include "net/fib/adj.hpp"
 #include "net/ip4/ip4.hpp"
-#include "net/ip4/ip4_ops.hpp"
+#include "net/ip/ip_ops.hpp"
 
 namespace vp {
 namespace {

@@ -12,6 +12,7 @@
 #include "io/interface.hpp"
 #include "net/fib/adj.hpp"
 #include "net/fib/fib.hpp"
+#include "net/ip/ip_ops.hpp"
 
 namespace vp {
 
@@ -24,12 +25,24 @@ uint64_t now_ns() {
   return uint64_t(ts.tv_sec) * 1000000000ull + ts.tv_nsec;
 }
 
-RoutePath host_path(uint32_t sw_if, const IpAddr& ip) {
+void host_route(const Interface& i, const IpAddr& ip, bool add) {
   RoutePath p;
   p.nh = ip;
   p.has_nh = true;
-  p.sw_if = sw_if;
-  return p;
+  p.sw_if = i.index;
+  if (!ip.v6) {
+    if (add)
+      fib4().add(i.fib4, Prefix{ip, 32}, RouteSource::connected, RouteKind::paths, &p);
+    else
+      fib4().del(i.fib4, Prefix{ip, 32}, RouteSource::connected, &p);
+    return;
+  }
+  if (!i.ip6_on) return;
+  uint32_t fib = ops::is_link_local(ip) ? i.fib6_ll : i.fib6;
+  if (add)
+    fib6().add(fib, Prefix{ip, 128}, RouteSource::connected, RouteKind::paths, &p);
+  else
+    fib6().del(fib, Prefix{ip, 128}, RouteSource::connected, &p);
 }
 }  // namespace
 
@@ -60,10 +73,7 @@ void Neighbors::set(uint32_t sw_if, const IpAddr& ip, const Mac& mac, bool is_st
   map_[key] = {mac, is_static || (!fresh && it->second.is_static), now_ns()};
   if (!changed) return;
   adj_table().neighbor_changed(sw_if, ip, &mac);
-  if (fresh && !ip.v6) {
-    auto hp = host_path(sw_if, ip);
-    fib4().add(i->fib4, Prefix{ip, 32}, RouteSource::connected, RouteKind::paths, &hp);
-  }
+  if (fresh) host_route(*i, ip, true);
   g_gen.fetch_add(1, std::memory_order_release);
 }
 
@@ -72,10 +82,7 @@ bool Neighbors::del(uint32_t sw_if, const IpAddr& ip) {
   if (it == map_.end()) return false;
   map_.erase(it);
   adj_table().neighbor_changed(sw_if, ip, nullptr);
-  if (Interface* i = ifs().at(sw_if); i && !ip.v6) {
-    auto hp = host_path(sw_if, ip);
-    fib4().del(i->fib4, Prefix{ip, 32}, RouteSource::connected, &hp);
-  }
+  if (Interface* i = ifs().at(sw_if)) host_route(*i, ip, false);
   return true;
 }
 
@@ -99,6 +106,7 @@ void Neighbors::init() {
 static InitRegistration init_reg{[] {
   neighbors().init();
   fib4();
+  fib6();
   lbs();
 }};
 static PeriodicRegistration poll_reg{[] { neighbors().poll(now_ns()); }};
@@ -109,7 +117,8 @@ void Neighbors::poll(uint64_t now) {
   while ((n = rte_ring_sc_dequeue_burst_elem(ring_, ev, sizeof(NbrEvent), 64, nullptr)) > 0)
     for (unsigned i = 0; i < n; i++) {
       IpAddr ip;
-      std::memcpy(ip.b.data(), ev[i].ip, 4);
+      ip.v6 = ev[i].v6;
+      std::memcpy(ip.b.data(), ev[i].ip, ip.v6 ? 16 : 4);
       Mac mac;
       std::memcpy(mac.b.data(), ev[i].mac, 6);
       if (ifs().at(ev[i].sw_if)) try {

@@ -1,9 +1,10 @@
 #pragma once
-// The neighbour table (IPv4 ARP; IPv6 ND joins it later), owned by the main
-// thread. Workers report what they learn from ARP through a lock-free
-// multi-producer ring; the main thread applies it, republishes the
-// adjacencies and keeps a /32 route per resolved neighbour so that lookups
-// for it hit a complete adjacency directly.
+// The neighbour table (IPv4 ARP and IPv6 ND), owned by the main thread.
+// Workers report what they learn through a lock-free multi-producer ring;
+// the main thread applies it, republishes the adjacencies and keeps a host
+// route (/32, /128; link-local ones in the interface's link-local table)
+// per resolved neighbour so that lookups for it hit a complete adjacency
+// directly.
 #include <cstdint>
 #include <map>
 #include <vector>
@@ -16,9 +17,10 @@ namespace vp {
 
 struct NbrEvent {
   uint32_t sw_if;
-  uint8_t ip[4];
+  uint8_t ip[16];  // IPv4: the first 4 bytes
   uint8_t mac[6];
-  uint8_t pad[2];
+  uint8_t v6;
+  uint8_t pad;
 };
 
 class Neighbors {

@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <bitset>
 #include <unordered_set>
 
 #include "infra/error.hpp"
@@ -13,6 +14,7 @@
 namespace vp {
 
 std::atomic<const Ip4Mtrie*> g_fib4[kMaxFibs];
+std::atomic<const Ip6Mtrie*> g_fib6[kMaxFibs];
 std::array<uint8_t, size_t(RouteSource::count)> g_source_priority = {0, 1, 5, 20, 20};
 
 const char* source_name(RouteSource s) {
@@ -46,31 +48,74 @@ LbPool& lbs() {
   return *p;
 }
 
+IpAddr ip_of_key(uint32_t k) {
+  IpAddr a;
+  a.b = {uint8_t(k >> 24), uint8_t(k >> 16), uint8_t(k >> 8), uint8_t(k)};
+  return a;
+}
+
+IpAddr ip_of_key(u128 k) {
+  IpAddr a;
+  a.v6 = true;
+  for (int i = 0; i < 16; i++) a.b[i] = uint8_t(k >> (120 - 8 * i));
+  return a;
+}
+
 struct SrcPaths {
   RouteSource src;
   RouteKind kind;
   std::vector<RoutePath> paths;
 };
 
+template <class K>
 struct FibEntry {
-  uint32_t prefix;  // host order, masked
+  K prefix;  // host order, masked
   uint8_t len;
   uint32_t fib;
   uint32_t lb;
-  std::vector<SrcPaths> srcs;          // sorted by priority
-  std::vector<uint32_t> adjs;          // adjacencies this entry holds
-  std::vector<FibEntry*> via;          // entries it resolves through
-  std::unordered_set<FibEntry*> deps;  // entries resolving through it (a next hop may carry a million)
+  std::vector<SrcPaths> srcs;             // sorted by priority
+  std::vector<uint32_t> adjs;             // adjacencies this entry holds
+  std::vector<FibEntry*> via;             // entries it resolves through
+  std::unordered_set<FibEntry*> deps;     // entries resolving through it (a next hop may carry a million)
   const SrcPaths& best() const { return srcs.front(); }
 };
 
-struct Fib4::Table {
+namespace {
+struct KeyHash {
+  size_t operator()(uint32_t k) const { return std::hash<uint32_t>()(k); }
+  size_t operator()(u128 k) const { return std::hash<uint64_t>()(uint64_t(k) ^ uint64_t(k >> 64) * 0x9e3779b97f4a7c15ull); }
+};
+
+template <class K>
+K mask(uint8_t len) {
+  return len ? ~K(0) << (sizeof(K) * 8 - len) : K(0);
+}
+
+template <class K>
+auto& fib_ptrs() {
+  if constexpr (sizeof(K) == 4)
+    return g_fib4;
+  else
+    return g_fib6;
+}
+
+template <class K>
+uint32_t if_fib(const Interface* i) {
+  if constexpr (sizeof(K) == 4)
+    return i->fib4;
+  else
+    return i->fib6;
+}
+}  // namespace
+
+template <class K>
+struct Fib<K>::Table {
   uint32_t id;
-  std::unique_ptr<Ip4Mtrie> mtrie;
-  std::unordered_map<uint32_t, FibEntry*> by_len[33];
-  uint64_t lens = 0;  // bit l set when by_len[l] is not empty
+  std::unique_ptr<Mtrie<K>> mtrie;
+  std::unordered_map<K, Entry*, KeyHash> by_len[kBits + 1];
+  std::bitset<kBits + 1> lens;  // bit l set when by_len[l] is not empty
   size_t n = 0;
-  std::vector<FibEntry*> uncovered;  // recursive next hops with no route at all yet
+  std::vector<Entry*> uncovered;  // recursive next hops with no route at all yet
 };
 
 Fib4& fib4() {
@@ -78,107 +123,158 @@ Fib4& fib4() {
   return f;
 }
 
-Fib4::Fib4() { table_add(0); }
+Fib6& fib6() {
+  static Fib6 f;
+  return f;
+}
 
-static uint32_t mask(uint8_t len) { return len ? ~0u << (32 - len) : 0; }
+template <class K>
+const char* Fib<K>::family() {
+  return kBits == 32 ? "IPv4" : "IPv6";
+}
 
-uint32_t Fib4::table_add(uint32_t id) {
+template <class K>
+K Fib<K>::key(const IpAddr& a) {
+  if constexpr (kBits == 32)
+    return a.v4_host();
+  else
+    return ip6_key(a.b.data());
+}
+
+template <class K>
+void Fib<K>::check_family(const IpAddr& a) const {
+  if (a.v6 != (kBits == 128)) fail("{} is not an {} address", a.str(), family());
+}
+
+template <class K>
+Fib<K>::Fib() {
+  table_add(0);
+}
+
+template <class K>
+uint32_t Fib<K>::table_add(uint32_t id) {
   for (auto& t : tables_)
     if (t && t->id == id) return uint32_t(&t - &tables_[0]);
   uint32_t idx = 0;
   while (idx < tables_.size() && tables_[idx]) idx++;
-  if (idx >= kMaxFibs) fail("too many IPv4 tables (max {})", kMaxFibs);
+  if (idx >= kMaxFibs) fail("too many {} tables (max {})", family(), kMaxFibs);
   if (idx == tables_.size()) tables_.emplace_back();
   auto t = std::make_unique<Table>();
   t->id = id;
-  t->mtrie = std::make_unique<Ip4Mtrie>(kLbNoRoute);
-  g_fib4[idx].store(t->mtrie.get(), std::memory_order_release);
+  t->mtrie = std::make_unique<Mtrie<K>>(kLbNoRoute);
+  fib_ptrs<K>()[idx].store(t->mtrie.get(), std::memory_order_release);
   tables_[idx] = std::move(t);
   return idx;
 }
 
-bool Fib4::has_table(uint32_t id) const {
+template <class K>
+bool Fib<K>::has_table(uint32_t id) const {
   for (auto& t : tables_)
     if (t && t->id == id) return true;
   return false;
 }
 
-uint32_t Fib4::index_of(uint32_t id) const {
+template <class K>
+uint32_t Fib<K>::index_of(uint32_t id) const {
   for (size_t i = 0; i < tables_.size(); i++)
     if (tables_[i] && tables_[i]->id == id) return uint32_t(i);
-  fail("no IPv4 table {} (create it with 'ip table add {}')", id, id);
+  fail("no {} table {} (create it with '{} table add {}')", family(), id, kBits == 32 ? "ip" : "ip6", id);
 }
 
-uint32_t Fib4::id_of(uint32_t fib) const { return tables_.at(fib)->id; }
+template <class K>
+uint32_t Fib<K>::id_of(uint32_t fib) const {
+  return tables_.at(fib)->id;
+}
 
-std::vector<uint32_t> Fib4::table_ids() const {
+template <class K>
+std::vector<uint32_t> Fib<K>::table_ids() const {
   std::vector<uint32_t> out;
   for (auto& t : tables_)
-    if (t) out.push_back(t->id);
+    if (t && t->id < kHiddenTable) out.push_back(t->id);
   return out;
 }
 
-void Fib4::table_del(uint32_t id) {
+template <class K>
+void Fib<K>::table_del(uint32_t id) {
   if (id == 0) fail("table 0 cannot be deleted");
   uint32_t idx = index_of(id);
   for (auto* i : ifs().all())
-    if (i->fib4 == idx) fail("IPv4 table {} is in use by {}", id, i->name);
+    if (if_fib<K>(i) == idx && id < kHiddenTable) fail("{} table {} is in use by {}", family(), id, i->name);
   Table& t = *tables_[idx];
   // Drop every route; dependents in other tables do not exist (no cross-VRF paths).
-  for (int len = 32; len >= 0; len--)
+  for (int len = kBits; len >= 0; len--)
     while (!t.by_len[len].empty()) {
-      FibEntry* e = t.by_len[len].begin()->second;
+      Entry* e = t.by_len[len].begin()->second;
       e->srcs.clear();
       remove(t, e);
     }
-  g_fib4[idx].store(nullptr, std::memory_order_release);
+  fib_ptrs<K>()[idx].store(nullptr, std::memory_order_release);
   auto* dying = tables_[idx].release();
   rcu().defer([dying] { delete dying; });
 }
 
-FibEntry* Fib4::find_exact(Table& t, uint32_t prefix, uint8_t len) const {
+template <class K>
+FibEntry<K>* Fib<K>::find_exact(Table& t, K prefix, uint8_t len) const {
   auto it = t.by_len[len].find(prefix);
   return it == t.by_len[len].end() ? nullptr : it->second;
 }
 
 // Longest entry covering addr with length < below_len.
-FibEntry* Fib4::cover(const Table& t, uint32_t addr, uint8_t below_len) const {
-  for (int len = std::min<int>(32, below_len - 1); len >= 0; len--) {
-    if (!(t.lens >> len & 1)) continue;
-    auto it = t.by_len[len].find(addr & mask(uint8_t(len)));
+template <class K>
+FibEntry<K>* Fib<K>::cover(const Table& t, K addr, uint8_t below_len) const {
+  for (int len = std::min<int>(kBits, below_len - 1); len >= 0; len--) {
+    if (!t.lens[len]) continue;
+    auto it = t.by_len[len].find(addr & mask<K>(uint8_t(len)));
     if (it != t.by_len[len].end()) return it->second;
   }
   return nullptr;
 }
 
-const FibEntry* Fib4::lookup(uint32_t fib, uint32_t addr) const { return cover(*tables_.at(fib), addr, 33); }
+template <class K>
+const FibEntry<K>* Fib<K>::lookup(uint32_t fib, K addr) const {
+  return cover(*tables_.at(fib), addr, kBits + 1);
+}
 
-size_t Fib4::size(uint32_t fib) const { return tables_.at(fib)->n; }
+template <class K>
+std::optional<typename Fib<K>::ShowEntry> Fib<K>::lookup_show(uint32_t fib, const IpAddr& a) const {
+  check_family(a);
+  const Entry* e = lookup(fib, key(a));
+  if (!e) return std::nullopt;
+  return show(e);
+}
 
-size_t Fib4::memory_bytes(uint32_t fib) const {
+template <class K>
+size_t Fib<K>::size(uint32_t fib) const {
+  return tables_.at(fib)->n;
+}
+
+template <class K>
+size_t Fib<K>::memory_bytes(uint32_t fib) const {
   const Table& t = *tables_.at(fib);
-  size_t entry = sizeof(FibEntry) + sizeof(SrcPaths) + sizeof(RoutePath) + sizeof(Lb) + 32 /* hash node */;
+  size_t entry = sizeof(Entry) + sizeof(SrcPaths) + sizeof(RoutePath) + sizeof(Lb) + 32 /* hash node */;
   return t.mtrie->memory_bytes() + t.n * entry;
 }
 
-void Fib4::unresolve(FibEntry* e) {
+template <class K>
+void Fib<K>::unresolve(Entry* e) {
   if (tables_[e->fib]) std::erase(tables_[e->fib]->uncovered, e);
   for (uint32_t a : e->adjs) adj_table().unlock(a);
   e->adjs.clear();
-  for (FibEntry* v : e->via) v->deps.erase(e);
+  for (Entry* v : e->via) v->deps.erase(e);
   e->via.clear();
 }
 
-uint32_t Fib4::resolve_path(FibEntry* e, const RoutePath& p) {
+template <class K>
+uint32_t Fib<K>::resolve_path(Entry* e, const RoutePath& p) {
   if (p.sw_if != ~0u) {
-    uint32_t a = p.has_nh ? adj_table().lock_nbr(p.sw_if, p.nh) : adj_table().lock_glean(p.sw_if, false);
+    uint32_t a = p.has_nh ? adj_table().lock_nbr(p.sw_if, p.nh) : adj_table().lock_glean(p.sw_if, kBits == 128);
     e->adjs.push_back(a);
     return Dpo::make(p.has_nh ? DpoType::adj : DpoType::glean, a);
   }
   // Recursive: the longest route covering the next hop, never the entry itself.
   Table& t = *tables_[e->fib];
-  uint32_t nh = p.nh.v4_host();
-  FibEntry* c = cover(t, nh, 33);
+  K nh = key(p.nh);
+  Entry* c = cover(t, nh, kBits + 1);
   if (c == e) c = cover(t, nh, e->len);  // never through itself; more specifics are fine
   if (!c) {
     if (std::find(t.uncovered.begin(), t.uncovered.end(), e) == t.uncovered.end()) t.uncovered.push_back(e);
@@ -204,19 +300,18 @@ uint32_t Fib4::resolve_path(FibEntry* e, const RoutePath& p) {
   return Dpo::make(DpoType::lb, c->lb);
 }
 
-void Fib4::update(FibEntry* e) {
+template <class K>
+void Fib<K>::update(Entry* e) {
   unresolve(e);
   const SrcPaths& b = e->best();
   std::vector<std::pair<uint32_t, uint32_t>> dpos;  // (dpo, weight)
   switch (b.kind) {
-    case RouteKind::connected:
-      dpos.push_back({Dpo::make(DpoType::glean, 0), 1});
-      {
-        uint32_t a = adj_table().lock_glean(b.paths.at(0).sw_if, false);
-        e->adjs.push_back(a);
-        dpos.back().first = Dpo::make(DpoType::glean, a);
-      }
+    case RouteKind::connected: {
+      uint32_t a = adj_table().lock_glean(b.paths.at(0).sw_if, kBits == 128);
+      e->adjs.push_back(a);
+      dpos.push_back({Dpo::make(DpoType::glean, a), 1});
       break;
+    }
     case RouteKind::local:
       dpos.push_back({Dpo::make(DpoType::local, b.paths.empty() ? 0 : b.paths[0].sw_if), 1});
       break;
@@ -249,17 +344,18 @@ void Fib4::update(FibEntry* e) {
   lbs().set(e->lb, l);
 }
 
-void Fib4::add(uint32_t fib, const Prefix& pin, RouteSource src, RouteKind kind, const RoutePath* path) {
-  if (pin.addr.v6) fail("{} is not an IPv4 prefix", pin.str());
-  if (fib >= tables_.size() || !tables_[fib]) fail("no IPv4 table with index {}", fib);
+template <class K>
+void Fib<K>::add(uint32_t fib, const Prefix& pin, RouteSource src, RouteKind kind, const RoutePath* path) {
+  if (pin.addr.v6 != (kBits == 128)) fail("{} is not an {} prefix", pin.str(), family());
+  if (fib >= tables_.size() || !tables_[fib]) fail("no {} table with index {}", family(), fib);
   if (kind == RouteKind::paths && !path) fail("a route needs a path");
   if (path && path->weight == 0) fail("weight must be at least 1");
   if (path && path->sw_if != ~0u && !ifs().at(path->sw_if)) fail("no interface with index {}", path->sw_if);
-  if (path && path->has_nh && path->nh.v6) fail("next hop {} is not IPv4", path->nh.str());
+  if (path && path->has_nh) check_family(path->nh);
   Table& t = *tables_[fib];
   Prefix p = pin.masked();
-  uint32_t a = p.addr.v4_host();
-  FibEntry* e = find_exact(t, a, p.len);
+  K a = key(p.addr);
+  Entry* e = find_exact(t, a, p.len);
   if (e) {
     auto it = std::find_if(e->srcs.begin(), e->srcs.end(), [&](auto& s) { return s.src == src; });
     if (it != e->srcs.end() && it->kind == kind && kind == RouteKind::paths) {
@@ -284,36 +380,37 @@ void Fib4::add(uint32_t fib, const Prefix& pin, RouteSource src, RouteKind kind,
     update(e);
     return;
   }
-  e = new FibEntry{a, p.len, fib, lbs().alloc(), {}, {}, {}, {}};
+  e = new Entry{a, p.len, fib, lbs().alloc(), {}, {}, {}, {}};
   e->srcs.push_back({src, kind, {}});
   if (path) e->srcs.back().paths.push_back(*path);
-  FibEntry* parent = cover(t, a, p.len);
+  Entry* parent = cover(t, a, p.len);
   t.by_len[p.len][a] = e;
-  t.lens |= uint64_t(1) << p.len;
+  t.lens[p.len] = true;
   t.n++;
   update(e);
   t.mtrie->add(a, p.len, e->lb);
   // Entries that resolved through the parent, or through nothing, may now
   // resolve through e.
-  std::vector<FibEntry*> again;
+  std::vector<Entry*> again;
   if (parent) again.assign(parent->deps.begin(), parent->deps.end());
-  for (FibEntry* u : t.uncovered)
-    for (auto& path : u->best().paths)
-      if (path.has_nh && path.sw_if == ~0u && (path.nh.v4_host() & mask(p.len)) == a) again.push_back(u);
-  for (FibEntry* d : again)
+  for (Entry* u : t.uncovered)
+    for (auto& up : u->best().paths)
+      if (up.has_nh && up.sw_if == ~0u && (key(up.nh) & mask<K>(p.len)) == a) again.push_back(u);
+  for (Entry* d : again)
     if (d != e) update(d);
 }
 
-void Fib4::remove(Table& t, FibEntry* e) {
-  FibEntry* parent = cover(t, e->prefix, e->len);
+template <class K>
+void Fib<K>::remove(Table& t, Entry* e) {
+  Entry* parent = cover(t, e->prefix, e->len);
   t.mtrie->del(e->prefix, e->len, parent ? parent->lb : kLbNoRoute, parent ? parent->len : 0);
   t.by_len[e->len].erase(e->prefix);
-  if (t.by_len[e->len].empty()) t.lens &= ~(uint64_t(1) << e->len);
+  if (t.by_len[e->len].empty()) t.lens[e->len] = false;
   t.n--;
   unresolve(e);
-  std::vector<FibEntry*> deps(e->deps.begin(), e->deps.end());
+  std::vector<Entry*> deps(e->deps.begin(), e->deps.end());
   e->deps.clear();
-  for (FibEntry* d : deps) {
+  for (Entry* d : deps) {
     std::erase(d->via, e);
     update(d);
   }
@@ -322,12 +419,13 @@ void Fib4::remove(Table& t, FibEntry* e) {
   delete e;
 }
 
-bool Fib4::del(uint32_t fib, const Prefix& pin, RouteSource src, const RoutePath* path) {
-  if (pin.addr.v6) fail("{} is not an IPv4 prefix", pin.str());
-  if (fib >= tables_.size() || !tables_[fib]) fail("no IPv4 table with index {}", fib);
+template <class K>
+bool Fib<K>::del(uint32_t fib, const Prefix& pin, RouteSource src, const RoutePath* path) {
+  if (pin.addr.v6 != (kBits == 128)) fail("{} is not an {} prefix", pin.str(), family());
+  if (fib >= tables_.size() || !tables_[fib]) fail("no {} table with index {}", family(), fib);
   Table& t = *tables_[fib];
   Prefix p = pin.masked();
-  FibEntry* e = find_exact(t, p.addr.v4_host(), p.len);
+  Entry* e = find_exact(t, key(p.addr), p.len);
   if (!e) return false;
   auto it = std::find_if(e->srcs.begin(), e->srcs.end(), [&](auto& s) { return s.src == src; });
   if (it == e->srcs.end()) return false;
@@ -346,40 +444,45 @@ bool Fib4::del(uint32_t fib, const Prefix& pin, RouteSource src, const RoutePath
   return true;
 }
 
-std::vector<Fib4::ShowEntry> Fib4::dump(uint32_t fib, const Prefix* only, size_t limit) const {
+template <class K>
+typename Fib<K>::ShowEntry Fib<K>::show(const Entry* e) const {
+  ShowEntry s;
+  s.prefix.addr = ip_of_key(e->prefix);
+  s.prefix.len = e->len;
+  s.src = e->best().src;
+  s.kind = e->best().kind;
+  s.paths = e->best().paths;
+  s.lb = e->lb;
+  if (const Lb* l = lbs().get(e->lb)) s.buckets.assign(l->buckets, l->buckets + l->n_buckets);
+  for (size_t i = 1; i < e->srcs.size(); i++) s.other_sources.push_back(source_name(e->srcs[i].src));
+  return s;
+}
+
+template <class K>
+std::vector<typename Fib<K>::ShowEntry> Fib<K>::dump(uint32_t fib, const Prefix* only, size_t limit) const {
   std::vector<ShowEntry> out;
   const Table& t = *tables_.at(fib);
-  std::vector<FibEntry*> all;
+  std::vector<Entry*> all;
   if (only) {
+    check_family(only->addr);
     Prefix p = only->masked();
-    auto it = t.by_len[p.len].find(p.addr.v4_host());
+    auto it = t.by_len[p.len].find(key(p.addr));
     if (it != t.by_len[p.len].end()) all.push_back(it->second);
   } else {
-    for (int len = 0; len <= 32; len++)
+    for (int len = 0; len <= kBits; len++)
       for (auto& [k, e] : t.by_len[len]) all.push_back(e);
     std::sort(all.begin(), all.end(),
               [](auto* x, auto* y) { return std::tie(x->prefix, x->len) < std::tie(y->prefix, y->len); });
   }
-  for (FibEntry* e : all) {
+  for (Entry* e : all) {
     if (out.size() >= limit) break;
-    ShowEntry s;
-    s.prefix.addr.b = {uint8_t(e->prefix >> 24), uint8_t(e->prefix >> 16), uint8_t(e->prefix >> 8), uint8_t(e->prefix)};
-    s.prefix.len = e->len;
-    s.src = e->best().src;
-    s.kind = e->best().kind;
-    s.paths = e->best().paths;
-    s.lb = e->lb;
-    if (const Lb* l = lbs().get(e->lb)) s.buckets.assign(l->buckets, l->buckets + l->n_buckets);
-    for (size_t i = 1; i < e->srcs.size(); i++) s.other_sources.push_back(source_name(e->srcs[i].src));
-    out.push_back(std::move(s));
+    out.push_back(show(e));
   }
   return out;
 }
 
-}  // namespace vp
-
-namespace vp {
-void Fib4::purge_interface(uint32_t sw_if) {
+template <class K>
+void Fib<K>::purge_interface(uint32_t sw_if) {
   struct Victim {
     uint32_t fib;
     Prefix p;
@@ -393,14 +496,12 @@ void Fib4::purge_interface(uint32_t sw_if) {
       for (auto& [k, e] : bl)
         for (auto& s : e->srcs)
           for (auto& p : s.paths)
-            if (p.sw_if == sw_if) {
-              Prefix pr;
-              pr.addr.b = {uint8_t(e->prefix >> 24), uint8_t(e->prefix >> 16), uint8_t(e->prefix >> 8),
-                           uint8_t(e->prefix)};
-              pr.len = e->len;
-              v.push_back({uint32_t(fi), pr, s.src, p});
-            }
+            if (p.sw_if == sw_if) v.push_back({uint32_t(fi), Prefix{ip_of_key(e->prefix), e->len}, s.src, p});
   }
   for (auto& x : v) del(x.fib, x.p, x.src, &x.path);
 }
+
+template class Fib<uint32_t>;
+template class Fib<u128>;
+
 }  // namespace vp

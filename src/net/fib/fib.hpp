@@ -1,22 +1,25 @@
 #pragma once
-// The FIB: per-VRF IPv4 tables of route entries. Each entry keeps, per route
+// The FIB: per-VRF IPv4 and IPv6 tables of route entries (one template,
+// keyed by a host-order integer: uint32_t or unsigned __int128). Each entry keeps, per route
 // source, its kind and paths; the source with the lowest priority value wins
 // (connected/local 0, static 1, API 5, FPM 20, Linux netlink 20). The winner
 // is resolved to a load-balance: paths via an interface or an attached next
 // hop become adjacencies, paths via a next hop that is itself routed become
 // a pointer to that route's load-balance (recursive), so they follow it.
-// Lookups use the table's DIR-24-8 (ip4_mtrie), whose leaves are
+// Lookups use the table's multibit trie (mtrie.hpp), whose leaves are
 // load-balance indices.
 #include <array>
 #include <atomic>
+#include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "infra/parse.hpp"
 #include "net/fib/dpo.hpp"
-#include "net/fib/ip4_mtrie.hpp"
+#include "net/fib/mtrie.hpp"
 
 namespace vp {
 
@@ -36,20 +39,37 @@ struct RoutePath {
 
 inline constexpr uint32_t kMaxFibs = 4096;
 inline constexpr size_t kMaxPaths = 64;
+// Tables with ids from here on are internal (per-interface IPv6 link-local).
+inline constexpr uint32_t kHiddenTable = 0x80000000u;
 extern std::atomic<const Ip4Mtrie*> g_fib4[kMaxFibs];
+extern std::atomic<const Ip6Mtrie*> g_fib6[kMaxFibs];
 
+// Host-order keys from addresses and back.
+inline uint32_t fib_key4(const IpAddr& a) { return a.v4_host(); }
+inline u128 ip6_key(const uint8_t* b) {
+  uint64_t hi, lo;
+  std::memcpy(&hi, b, 8);
+  std::memcpy(&lo, b + 8, 8);
+  return u128(__builtin_bswap64(hi)) << 64 | __builtin_bswap64(lo);
+}
+IpAddr ip_of_key(uint32_t k);
+IpAddr ip_of_key(u128 k);
+
+template <class K>
 struct FibEntry;
 
-class Fib4 {
+template <class K>
+class Fib {
  public:
-  Fib4();
+  static constexpr int kBits = sizeof(K) * 8;
+  Fib();
   // Tables by user id (0 always exists). Return the fib index workers use.
   uint32_t table_add(uint32_t id);
   void table_del(uint32_t id);           // must hold no routes but its own
   uint32_t index_of(uint32_t id) const;  // throws if missing
   bool has_table(uint32_t id) const;
   uint32_t id_of(uint32_t fib_index) const;
-  std::vector<uint32_t> table_ids() const;
+  std::vector<uint32_t> table_ids() const;  // user tables only
 
   // Adds one path (kind paths) or sets a special kind, for a source.
   void add(uint32_t fib, const Prefix& p, RouteSource src, RouteKind kind, const RoutePath* path = nullptr);
@@ -57,10 +77,6 @@ class Fib4 {
   // Returns false when there was nothing to remove.
   bool del(uint32_t fib, const Prefix& p, RouteSource src, const RoutePath* path = nullptr);
 
-  struct ShowPath {
-    std::string text;
-    uint32_t dpo;
-  };
   struct ShowEntry {
     Prefix prefix;
     RouteSource src;
@@ -72,23 +88,35 @@ class Fib4 {
   };
   std::vector<ShowEntry> dump(uint32_t fib, const Prefix* only = nullptr, size_t limit = SIZE_MAX) const;
   // Longest match, for "show ip fib <addr>" and tests.
-  const FibEntry* lookup(uint32_t fib, uint32_t addr) const;
+  const FibEntry<K>* lookup(uint32_t fib, K addr) const;
+  std::optional<ShowEntry> lookup_show(uint32_t fib, const IpAddr& a) const;
   size_t size(uint32_t fib) const;
   // Removes every path through sw_if (the interface is going away).
   void purge_interface(uint32_t sw_if);
   size_t memory_bytes(uint32_t fib) const;
 
  private:
+  using Entry = FibEntry<K>;
   struct Table;
-  FibEntry* find_exact(Table& t, uint32_t prefix, uint8_t len) const;
-  FibEntry* cover(const Table& t, uint32_t addr, uint8_t below_len) const;
-  void update(FibEntry* e);
-  void unresolve(FibEntry* e);
-  uint32_t resolve_path(FibEntry* e, const RoutePath& p);
-  void remove(Table& t, FibEntry* e);
+  static K key(const IpAddr& a);
+  static const char* family();
+  void check_family(const IpAddr& a) const;
+  Entry* find_exact(Table& t, K prefix, uint8_t len) const;
+  Entry* cover(const Table& t, K addr, uint8_t below_len) const;
+  ShowEntry show(const Entry* e) const;
+  void update(Entry* e);
+  void unresolve(Entry* e);
+  uint32_t resolve_path(Entry* e, const RoutePath& p);
+  void remove(Table& t, Entry* e);
   std::vector<std::unique_ptr<Table>> tables_;  // by fib index
 };
 
+using Fib4 = Fib<uint32_t>;
+using Fib6 = Fib<u128>;
+extern template class Fib<uint32_t>;
+extern template class Fib<u128>;
+
 Fib4& fib4();
+Fib6& fib6();
 
 }  // namespace vp

@@ -1,5 +1,5 @@
 // The IPv4 DIR-24-8 against a reference LPM, and under concurrent lookups.
-#include "net/fib/ip4_mtrie.hpp"
+#include "net/fib/mtrie.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
-// IPv4 routing commands (VPP's words): tables, interface addresses, routes,
-// neighbours, show ip fib / adj / neighbors.
+// IPv4 and IPv6 routing commands (VPP's words): tables, interface
+// addresses, routes, neighbours, show ip/ip6 fib, adj, neighbors.
 #include <chrono>
 
 #include "control/cli.hpp"
@@ -8,7 +8,7 @@
 #include "io/interface.hpp"
 #include "net/arp/neighbor.hpp"
 #include "net/fib/adj.hpp"
-#include "net/ip4/ip4_ops.hpp"
+#include "net/ip/ip_ops.hpp"
 
 namespace vp {
 
@@ -71,15 +71,17 @@ void route_cmd(Args& a, Out& o, bool add) {
   a.end();
   if (count == 1) return add ? ops::route_add(r) : ops::route_del(r);
   // Bulk: n consecutive prefixes of the same length (VPP's test helper).
-  if (r.prefix.addr.v6 || r.prefix.len == 0) fail("count works on IPv4 prefixes with a length");
-  uint64_t step = uint64_t(1) << (32 - r.prefix.len);
-  uint64_t base = r.prefix.masked().addr.v4_host();
-  if (base + step * count > (uint64_t(1) << 32))
-    fail("{} prefixes from {} run past 255.255.255.255", count, r.prefix.str());
+  if (r.prefix.len == 0) fail("count needs a prefix with a length");
+  const bool v6 = r.prefix.addr.v6;
+  const int bits = v6 ? 128 : 32;
+  u128 step = u128(1) << (bits - r.prefix.len);
+  u128 base = v6 ? ip6_key(r.prefix.masked().addr.b.data()) : r.prefix.masked().addr.v4_host();
+  u128 space = v6 ? ~u128(0) : (u128(1) << 32) - 1;
+  if ((space - base) / step < count - 1) fail("{} prefixes from {} run past the end of the address space", count, r.prefix.str());
   auto t0 = std::chrono::steady_clock::now();
   for (uint64_t k = 0; k < count; k++) {
-    uint32_t v = uint32_t(base + k * step);
-    r.prefix.addr.b = {uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)};
+    u128 v = base + k * step;
+    r.prefix.addr = v6 ? ip_of_key(v) : ip_of_key(uint32_t(v));
     ops::route_add(r);
   }
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -110,7 +112,9 @@ std::string dpo_text(uint32_t d) {
   }
 }
 
-void show_fib(Args& a, Out& o) {
+template <class K>
+void show_fib(Args& a, Out& o, Fib<K>& fib_t) {
+  constexpr bool v6 = sizeof(K) == 16;
   uint32_t table = parse_table(a);
   std::optional<Prefix> only;
   std::optional<IpAddr> addr;
@@ -122,19 +126,18 @@ void show_fib(Args& a, Out& o) {
       addr = parse_ip(w);
   }
   a.end();
-  uint32_t fib = fib4().index_of(table);
-  std::vector<Fib4::ShowEntry> es;
+  uint32_t fib = fib_t.index_of(table);
+  std::vector<typename Fib<K>::ShowEntry> es;
   if (addr) {
-    if (addr->v6) fail("IPv6 is not routed yet");
-    const FibEntry* e = fib4().lookup(fib, addr->v4_host());
+    auto e = fib_t.lookup_show(fib, *addr);
     if (!e) fail("no route for {} in table {}", addr->str(), table);
-    auto all = fib4().dump(fib);
-    for (auto& x : all)
-      if (x.prefix.contains(*addr) && (es.empty() || x.prefix.len > es[0].prefix.len)) es = {x};
+    es.push_back(*e);
   } else {
-    es = fib4().dump(fib, only ? &*only : nullptr, o.json ? SIZE_MAX : 100000);
+    if (only && only->addr.v6 != v6) fail("{} is not an IPv{} prefix", only->str(), v6 ? 6 : 4);
+    es = fib_t.dump(fib, only ? &*only : nullptr, o.json ? SIZE_MAX : 100000);
   }
-  o.line("ipv4-VRF:{}, fib_index:{}, {} routes, {} MB", table, fib, fib4().size(fib), fib4().memory_bytes(fib) >> 20);
+  o.line("ipv{}-VRF:{}, fib_index:{}, {} routes, {} MB", v6 ? 6 : 4, table, fib, fib_t.size(fib),
+         fib_t.memory_bytes(fib) >> 20);
   nlohmann::json arr = nlohmann::json::array();
   for (auto& e : es) {
     o.line("{} ({}{}{})", e.prefix.str(), source_name(e.src), e.kind == RouteKind::paths ? "" : ", ",
@@ -165,29 +168,110 @@ void show_fib(Args& a, Out& o) {
                    {"buckets", buckets},
                    {"other_sources", e.other_sources}});
   }
-  if (o.json) o.j = {{"table", table}, {"fib_index", fib}, {"routes", fib4().size(fib)}, {"entries", arr}};
+  if (o.json) o.j = {{"table", table}, {"fib_index", fib}, {"routes", fib_t.size(fib)}, {"entries", arr}};
+}
+
+void table_cmd(Args& a, bool v6, bool add) {
+  uint32_t id = uint32_t(a.num("table", UINT32_MAX));
+  a.end();
+  add ? ops::ip_table_add(v6, id) : ops::ip_table_del(v6, id);
+}
+
+void if_table_cmd(Args& a, bool v6) {
+  Interface& i = a.iface();
+  uint32_t id = uint32_t(a.num("table", UINT32_MAX));
+  a.end();
+  ops::set_interface_ip_table(i.index, v6, id);
+}
+
+void show_neighbors(Args& a, Out& o, bool v6) {
+  a.end();
+  nlohmann::json arr = nlohmann::json::array();
+  o.line("{:<24}{:<{}}{:<20}{}", "Interface", "IP", v6 ? 40 : 18, "MAC", "Flags");
+  for (auto& [k, e] : neighbors().all()) {
+    if (k.second.v6 != v6) continue;
+    Interface* i = ifs().at(k.first);
+    o.line("{:<24}{:<{}}{:<20}{}", i ? i->name : "?", k.second.str(), v6 ? 40 : 18, e.mac.str(), e.is_static ? "S" : "D");
+    arr.push_back({{"interface", i ? i->name : ""}, {"ip", k.second.str()}, {"mac", e.mac.str()}, {"static", e.is_static}});
+  }
+  if (o.json) o.j = arr;
+}
+
+void show_ip6_interface(Args& a, Out& o) {
+  std::vector<Interface*> list;
+  if (!a.done())
+    list.push_back(&a.iface());
+  else
+    list = ifs().all();
+  a.end();
+  nlohmann::json arr = nlohmann::json::array();
+  for (auto* i : list) {
+    if (!i->ip6_on) {
+      if (list.size() == 1) o.line("{}: IPv6 not enabled", i->name);
+      continue;
+    }
+    o.line("{} is {}, table {}", i->name, i->admin_up ? "admin up" : "admin down", fib6().id_of(i->fib6));
+    o.line("  link-local address {}", i->ip6_ll.str());
+    nlohmann::json globals = nlohmann::json::array();
+    for (auto& p : i->addrs)
+      if (p.addr.v6) {
+        o.line("  global address {}", p.str());
+        globals.push_back(p.str());
+      }
+    arr.push_back({{"interface", i->name}, {"link_local", i->ip6_ll.str()}, {"addresses", globals},
+                   {"table", fib6().id_of(i->fib6)}});
+  }
+  if (o.json) o.j = arr;
+}
+
+// Static routes of one family, as commands.
+template <class K>
+void running_routes(Fib<K>& fib_t, std::vector<std::string>& out) {
+  for (uint32_t id : fib_t.table_ids()) {
+    std::string tbl = id ? fmt::format(" table {}", id) : "";
+    for (auto& e : fib_t.dump(fib_t.index_of(id))) {
+      if (e.src != RouteSource::static_cli) continue;
+      if (e.kind != RouteKind::paths) {
+        out.push_back(fmt::format("ip route add {}{} {}", e.prefix.str(), tbl, kind_word(e.kind)));
+        continue;
+      }
+      for (auto& p : e.paths) {
+        Interface* i = p.sw_if != ~0u ? ifs().at(p.sw_if) : nullptr;
+        std::string s = fmt::format("ip route add {}{} via", e.prefix.str(), tbl);
+        if (p.has_nh) s += " " + p.nh.str();
+        if (i) s += " " + i->name;
+        if (p.weight != 1) s += fmt::format(" weight {}", p.weight);
+        out.push_back(s);
+      }
+    }
+  }
 }
 
 CliRegistration cmds[] = {
-    {{"ip table add", "ip table add <n>", "create an IPv4 table (VRF)",
-      [](Args& a, Out&) {
-        uint32_t id = uint32_t(a.num("table", UINT32_MAX));
-        a.end();
-        ops::ip_table_add(id);
-      }}},
+    {{"ip table add", "ip table add <n>", "create an IPv4 table (VRF)", [](Args& a, Out&) { table_cmd(a, false, true); }}},
     {{"ip table del", "ip table del <n>", "delete an IPv4 table (no interface may use it)",
-      [](Args& a, Out&) {
-        uint32_t id = uint32_t(a.num("table", UINT32_MAX));
-        a.end();
-        ops::ip_table_del(id);
-      }}},
+      [](Args& a, Out&) { table_cmd(a, false, false); }}},
+    {{"ip6 table add", "ip6 table add <n>", "create an IPv6 table (VRF)", [](Args& a, Out&) { table_cmd(a, true, true); }}},
+    {{"ip6 table del", "ip6 table del <n>", "delete an IPv6 table (no interface may use it)",
+      [](Args& a, Out&) { table_cmd(a, true, false); }}},
     {{"set interface ip table", "set interface ip table <if> <n>", "put an interface in an IPv4 table",
+      [](Args& a, Out&) { if_table_cmd(a, false); }}},
+    {{"set interface ip6 table", "set interface ip6 table <if> <n>", "put an interface in an IPv6 table",
+      [](Args& a, Out&) { if_table_cmd(a, true); }}},
+    {{"enable ip6 interface", "enable ip6 interface <if>", "IPv6 with only a link-local address",
       [](Args& a, Out&) {
         Interface& i = a.iface();
-        uint32_t id = uint32_t(a.num("table", UINT32_MAX));
         a.end();
-        ops::set_interface_ip_table(i.index, id);
+        ops::ip6_enable(i.index, true);
       }}},
+    {{"disable ip6 interface", "disable ip6 interface <if>", "turn IPv6 off (no IPv6 address may remain)",
+      [](Args& a, Out&) {
+        Interface& i = a.iface();
+        a.end();
+        ops::ip6_enable(i.index, false);
+      }}},
+    {{"show ip6 interface", "show ip6 interface [<if>]", "IPv6 state: link-local and global addresses, table",
+      show_ip6_interface}},
     {{"set interface ip address", "set interface ip address [del] <if> <addr/len>",
       "add (or remove) an interface address: connected and local routes",
       [](Args& a, Out&) {
@@ -212,7 +296,10 @@ CliRegistration cmds[] = {
       "add a path to a route (repeat for ECMP)", [](Args& a, Out& o) { route_cmd(a, o, true); }}},
     {{"ip route del", "ip route del <prefix> [table <n>] [via <addr> [<if>]]",
       "remove one path, or the whole route without via", [](Args& a, Out& o) { route_cmd(a, o, false); }}},
-    {{"show ip fib", "show ip fib [table <n>] [<prefix>|<addr>]", "IPv4 routes and how they forward", show_fib}},
+    {{"show ip fib", "show ip fib [table <n>] [<prefix>|<addr>]", "IPv4 routes and how they forward",
+      [](Args& a, Out& o) { show_fib(a, o, fib4()); }}},
+    {{"show ip6 fib", "show ip6 fib [table <n>] [<prefix>|<addr>]", "IPv6 routes and how they forward",
+      [](Args& a, Out& o) { show_fib(a, o, fib6()); }}},
     {{"show adj", "show adj", "adjacencies (neighbours and glean)",
       [](Args& a, Out& o) {
         a.end();
@@ -236,7 +323,7 @@ CliRegistration cmds[] = {
         }
         if (o.json) o.j = arr;
       }}},
-    {{"ip neighbor", "ip neighbor [del] <if> <addr> <mac>", "static neighbour (ARP) entry",
+    {{"ip neighbor", "ip neighbor [del] <if> <addr> <mac>", "static neighbour (ARP or ND) entry",
       [](Args& a, Out&) {
         bool del = a.accept("del");
         Interface& i = a.iface();
@@ -251,21 +338,11 @@ CliRegistration cmds[] = {
         ops::neighbor_add(i.index, ip, m);
       }}},
     {{"show ip neighbors", "show ip neighbors", "IPv4 neighbours (ARP)",
-      [](Args& a, Out& o) {
-        a.end();
-        nlohmann::json arr = nlohmann::json::array();
-        o.line("{:<24}{:<18}{:<20}{}", "Interface", "IP", "MAC", "Flags");
-        for (auto& [k, e] : neighbors().all()) {
-          if (k.second.v6) continue;
-          Interface* i = ifs().at(k.first);
-          o.line("{:<24}{:<18}{:<20}{}", i ? i->name : "?", k.second.str(), e.mac.str(), e.is_static ? "S" : "D");
-          arr.push_back(
-              {{"interface", i ? i->name : ""}, {"ip", k.second.str()}, {"mac", e.mac.str()}, {"static", e.is_static}});
-        }
-        if (o.json) o.j = arr;
-      }}},
+      [](Args& a, Out& o) { show_neighbors(a, o, false); }}},
+    {{"show ip6 neighbors", "show ip6 neighbors", "IPv6 neighbours (ND)",
+      [](Args& a, Out& o) { show_neighbors(a, o, true); }}},
     {{"set ip icmp rate-limit", "set ip icmp rate-limit <errors-per-second>",
-      "most ICMP errors each thread sends per second",
+      "most ICMP and ICMPv6 errors each thread sends per second",
       [](Args& a, Out&) {
         uint32_t r = uint32_t(a.num("rate", 10000000));
         a.end();
@@ -276,41 +353,29 @@ CliRegistration cmds[] = {
 RunningConfigRegistration rc_tables{9, [](std::vector<std::string>& out) {
                                       for (uint32_t id : fib4().table_ids())
                                         if (id) out.push_back(fmt::format("ip table add {}", id));
+                                      for (uint32_t id : fib6().table_ids())
+                                        if (id) out.push_back(fmt::format("ip6 table add {}", id));
                                     }};
 
 RunningConfigRegistration rc_ifs{
     15, [](std::vector<std::string>& out) {
       for (auto* i : ifs().all()) {
         if (i->fib4) out.push_back(fmt::format("set interface ip table {} {}", i->name, fib4().id_of(i->fib4)));
+        if (i->fib6) out.push_back(fmt::format("set interface ip6 table {} {}", i->name, fib6().id_of(i->fib6)));
+        if (i->ip6_enabled_cmd) out.push_back(fmt::format("enable ip6 interface {}", i->name));
         for (auto& p : i->addrs) out.push_back(fmt::format("set interface ip address {} {}", i->name, p.str()));
         if (i->proxy_arp) out.push_back(fmt::format("set interface proxy-arp {} enable", i->name));
       }
     }};
 
-RunningConfigRegistration rc_routes{
-    30, [](std::vector<std::string>& out) {
-      for (auto& [k, e] : neighbors().all())
-        if (e.is_static && ifs().at(k.first))
-          out.push_back(fmt::format("ip neighbor {} {} {}", ifs().at(k.first)->name, k.second.str(), e.mac.str()));
-      for (uint32_t id : fib4().table_ids()) {
-        std::string tbl = id ? fmt::format(" table {}", id) : "";
-        for (auto& e : fib4().dump(fib4().index_of(id))) {
-          if (e.src != RouteSource::static_cli) continue;
-          if (e.kind != RouteKind::paths) {
-            out.push_back(fmt::format("ip route add {}{} {}", e.prefix.str(), tbl, kind_word(e.kind)));
-            continue;
-          }
-          for (auto& p : e.paths) {
-            Interface* i = p.sw_if != ~0u ? ifs().at(p.sw_if) : nullptr;
-            std::string s = fmt::format("ip route add {}{} via", e.prefix.str(), tbl);
-            if (p.has_nh) s += " " + p.nh.str();
-            if (i) s += " " + i->name;
-            if (p.weight != 1) s += fmt::format(" weight {}", p.weight);
-            out.push_back(s);
-          }
-        }
-      }
-    }};
+RunningConfigRegistration rc_routes{30, [](std::vector<std::string>& out) {
+                                      for (auto& [k, e] : neighbors().all())
+                                        if (e.is_static && ifs().at(k.first))
+                                          out.push_back(fmt::format("ip neighbor {} {} {}", ifs().at(k.first)->name,
+                                                                    k.second.str(), e.mac.str()));
+                                      running_routes(fib4(), out);
+                                      running_routes(fib6(), out);
+                                    }};
 
 }  // namespace
 }  // namespace vp
