@@ -3,14 +3,15 @@
 # vplaned between two network namespaces, shows traffic crossing it, prints
 # what vplane saw, and cleans everything up on exit (even on Ctrl-C).
 #
-#   h1 10.10.1.2/24 --veth-- [ 10.10.1.1  vplane  10.10.2.1 ] --veth-- h2 10.10.2.2/24
+#   h1 10.10.1.2/24     --veth-- [ 10.10.1.1      vplane  10.10.2.1     ] --veth-- h2 10.10.2.2/24
+#      2001:db8:1::2/64           2001:db8:1::1           2001:db8:2::1              2001:db8:2::2/64
 #
-# vplane routes between the two subnets (ARP, ip4-lookup, ip4-rewrite).
+# vplane routes IPv4 and IPv6 between the two subnets (ARP/ND, lookup, rewrite).
 #
 # Ports are AF_XDP, falling back to AF_PACKET where AF_XDP cannot attach.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ "${1:-}" = "--help" ] && { sed -n '2,9p' "$0"; exit 0; }
+[ "${1:-}" = "--help" ] && { sed -n '2,10p' "$0"; exit 0; }
 ./scripts/setup.sh
 
 NAME=lab
@@ -37,7 +38,6 @@ cleanup >/dev/null
 step "creating namespaces vplab-h1 and vplab-h2"
 for i in 1 2; do
   ip netns add vplab-h$i
-  ip netns exec vplab-h$i sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
   ip link add vplab$i type veth peer name eth0 netns vplab-h$i
   sysctl -q -w net.ipv6.conf.vplab$i.disable_ipv6=1
   ip link set vplab$i up
@@ -45,6 +45,8 @@ for i in 1 2; do
   ip -n vplab-h$i link set eth0 up
   ip -n vplab-h$i addr add 10.10.$i.2/24 dev eth0
   ip -n vplab-h$i route add default via 10.10.$i.1
+  ip -n vplab-h$i addr add 2001:db8:$i::2/64 dev eth0 nodad
+  ip -n vplab-h$i -6 route add default via 2001:db8:$i::1
   # AF_XDP/AF_PACKET and TX checksum/TSO offloads do not mix: compute in software.
   for dev in "vplab$i" "eth0"; do
     ns=""; [ "$dev" = eth0 ] && ns="ip netns exec vplab-h$i"
@@ -69,6 +71,7 @@ for i in 1 2; do
   fi
   PORTS+=("$p")
   $CTL set interface ip address "$p" 10.10.$i.1/24
+  $CTL set interface ip address "$p" 2001:db8:$i::1/64
   $CTL set interface state "$p" up
 done
 $CTL trace add af-xdp-input 2 >/dev/null
@@ -79,19 +82,31 @@ ip netns exec vplab-h1 ping -c 5 -i 0.2 -W 1 10.10.2.2
 ip netns exec vplab-h1 ping -c 1 -W 1 10.10.1.1 | grep -E "bytes from|loss"
 step "traceroute h1 -> h2 (vplane answers TTL exceeded)"
 ip netns exec vplab-h1 ping -c 1 -t 1 -W 1 10.10.2.2 | grep -E "From|loss" || true
+step "ping6 h1 -> h2 through vplane, vplane itself, and hop limit 1"
+ip netns exec vplab-h1 ping -6 -c 5 -i 0.2 -W 1 2001:db8:2::2
+ip netns exec vplab-h1 ping -6 -c 1 -W 1 2001:db8:1::1 | grep -E "bytes from|loss"
+ip netns exec vplab-h1 ping -6 -c 1 -t 1 -W 1 2001:db8:2::2 | grep -E "From|loss" || true
 
 step "TCP h1 -> h2 through vplane (iperf3, 3 s)"
 ip netns exec vplab-h2 iperf3 -s -1 -D -p 5201 >/dev/null
 sleep 0.3
 RATE=$(ip netns exec vplab-h1 iperf3 -c 10.10.2.2 -p 5201 -t 3 -f m | awk '/receiver/ {print $7, $8}')
 echo "  iperf3: $RATE"
+step "TCP over IPv6 h1 -> h2 through vplane (iperf3, 3 s)"
+ip netns exec vplab-h2 iperf3 -s -1 -D -p 5202 >/dev/null
+sleep 0.3
+RATE6=$(ip netns exec vplab-h1 iperf3 -6 -c 2001:db8:2::2 -p 5202 -t 3 -f m | awk '/receiver/ {print $7, $8}')
+echo "  iperf3: $RATE6"
 
 step "show interface"
 $CTL show interface
 step "show ip fib"
 $CTL show ip fib
-step "show ip neighbors"
+step "show ip6 fib"
+$CTL show ip6 fib
+step "show ip neighbors / show ip6 neighbors"
 $CTL show ip neighbors
+$CTL show ip6 neighbors
 step "show runtime"
 $CTL show runtime
 step "show trace (first packets)"
@@ -100,4 +115,4 @@ step "show errors"
 $CTL show errors
 
 RX=$($CTL --json show interface | /usr/bin/python3 -c 'import json,sys; print(sum(i["counters"]["rx_packets"] for i in json.load(sys.stdin)))')
-step "summary: vplane routed $RX packets between 10.10.1.0/24 and 10.10.2.0/24; TCP through it: $RATE"
+step "summary: vplane routed $RX packets between 10.10.1.0/24 and 10.10.2.0/24 and their IPv6 twins; TCP through it: $RATE (IPv4), $RATE6 (IPv6)"

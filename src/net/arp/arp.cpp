@@ -1,9 +1,9 @@
 // ARP: arp-input answers requests for our addresses (and, with proxy-arp,
 // for addresses routed out of another interface) and reports what it learns
 // to the neighbour table; ip4-arp resolves next hops for packets that need
-// it, holding them briefly (ip4-neighbor-wait retries them when a neighbour
-// resolves, drops them after a timeout). Requests are rate-limited per
-// target.
+// it, holding them briefly (ip-neighbor-wait retries them, for ip6-nd too,
+// when a neighbour resolves; they are dropped after a timeout). Requests are
+// rate-limited per target.
 #include <rte_arp.h>
 #include <rte_ether.h>
 
@@ -13,6 +13,7 @@
 #include "io/eal.hpp"
 #include "io/interface.hpp"
 #include "net/arp/arp_packet.hpp"
+#include "net/arp/hold.hpp"
 #include "net/arp/neighbor.hpp"
 #include "net/ethernet/ethertype.hpp"
 #include "net/fib/adj.hpp"
@@ -36,7 +37,7 @@ uint32_t lookup_dpo(uint32_t fib, uint32_t addr_be) {
 }
 
 void report(uint32_t sw_if, const rte_arp_ipv4& a) {
-  NbrEvent e{};
+  NbrEvent e{};  // v6 = 0
   e.sw_if = sw_if;
   std::memcpy(e.ip, &a.arp_sip, 4);
   std::memcpy(e.mac, a.arp_sha.addr_bytes, 6);
@@ -109,95 +110,57 @@ void arp_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   t.enqueue_nexts(p, next, n);
 }
 
-// ---- ip4-arp and ip4-neighbor-wait
+// ---- ip4-arp and ip-neighbor-wait
 enum ArpNext : uint16_t { kArpOutput, kArpDrop, kArpLookup };
 enum ArpErr : uint16_t { kSentReq, kHeldFull, kTimeout, kNoSrc, kBcast };
 
-constexpr uint32_t kHold = 256;
-constexpr uint32_t kRateSlots = 64;
-
-struct Held {
-  rte_mbuf* m;
-  uint32_t gen;
-  uint64_t tsc;
-};
-struct ArpState {
-  Held held[kHold];
-  uint32_t n = 0;
-  uint32_t rate_ip[kRateSlots] = {};
-  uint64_t rate_tsc[kRateSlots] = {};
-};
-
-void arp_init(Thread&, NodeRt& self) { self.state = new ArpState; }
-
-uint64_t& hold_start(rte_mbuf* m) { return *reinterpret_cast<uint64_t*>(meta(m).opaque + 8); }
+void arp_init(Thread&, NodeRt& self) { self.state = new HoldQueue; }
 
 void ip4_arp(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
-  auto* st = static_cast<ArpState*>(self.state);
+  auto* st = static_cast<HoldQueue*>(self.state);
   const uint64_t now = rdtsc(), timeout = tsc_hz(), gap = tsc_hz() / 20;  // hold 1 s, ask every 50 ms
   const uint32_t gen = neighbor_generation();
   for (uint32_t i = 0; i < n; i++) {
     rte_mbuf* m = p[i];
-    PktMeta& pm = meta(m);
-    const Adj* a = adjs().get(pm.adj);
+    const Adj* a = adjs().get(meta(m).adj);
     const IfFast* f = a ? if_fast(a->sw_if) : nullptr;
     auto* ip = ip4_hdr(m);
     uint32_t target = a && !a->glean ? rte_cpu_to_be_32(a->nh.v4_host()) : ip->dst_addr;
     uint16_t err = 0xffff;
-    if (!f || !f->ip4) {
+    HoldQueue::Verdict v = st->admit(m, now, timeout);
+    if (!f || !f->ip4)
       err = kNoSrc;
-    } else if (a->glean && f->ip4_len < 31 && (rte_be_to_cpu_32(target) | (~0u << (32 - f->ip4_len))) == ~0u) {
+    else if (a->glean && f->ip4_len < 31 && (rte_be_to_cpu_32(target) | (~0u << (32 - f->ip4_len))) == ~0u)
       err = kBcast;  // directed broadcast: never forwarded
-    } else if (pm.flags & kHeld ? now - hold_start(m) > timeout : false) {
-      err = kTimeout;
-    } else if (st->n == kHold) {
-      err = kHeldFull;
-    }
+    else if (v != HoldQueue::kOk)
+      err = v == HoldQueue::kTimedOut ? kTimeout : kHeldFull;
     if (err != 0xffff) {
       t.trace(self, m, "resolve: %s", self.def->errors[err].c_str());
       t.drop(self, m, err);
       continue;
     }
-    if (!(pm.flags & kHeld)) {
-      pm.flags |= kHeld;
-      hold_start(m) = now;
-    }
-    uint32_t slot = (rte_be_to_cpu_32(target) * 2654435761u) % kRateSlots;
-    if (st->rate_ip[slot] != target || now - st->rate_tsc[slot] > gap) {
-      st->rate_ip[slot] = target;
-      st->rate_tsc[slot] = now;
+    if (st->should_ask(target, now, gap))
       if (rte_mbuf* r = arp_request_frame(f->mac, f->ip4, target, f->sw_if_index)) {
         t.count_error(self, kSentReq);
         t.enqueue1(self.next[kArpOutput], r);
       }
-    }
     t.trace(self, m, "resolving %u.%u.%u.%u on %s: held", reinterpret_cast<uint8_t*>(&target)[0],
             reinterpret_cast<uint8_t*>(&target)[1], reinterpret_cast<uint8_t*>(&target)[2],
             reinterpret_cast<uint8_t*>(&target)[3], f->name.c_str());
-    st->held[st->n++] = {m, gen, now};
+    st->push(m, gen, now);
   }
 }
 
-// Input node: held packets go back to ip4-lookup when a neighbour resolved
-// since they were held, or every 100 ms (their own timeout drops them).
+// Input node: held IPv4 and IPv6 packets go back to their lookup.
 uint32_t neighbor_wait(Thread& t, NodeRt&) {
-  static const NodeId arp_id = Registry::get().id("ip4-arp");
-  static const NodeId lookup_id = Registry::get().id("ip4-lookup");
-  auto* st = static_cast<ArpState*>(t.node(arp_id).state);
-  if (!st || !st->n) return 0;
+  static const NodeId ids[2][2] = {{Registry::get().id("ip4-arp"), Registry::get().id("ip4-lookup")},
+                                   {Registry::get().id("ip6-nd"), Registry::get().id("ip6-lookup")}};
   const uint32_t gen = neighbor_generation();
   const uint64_t now = rdtsc(), retry = tsc_hz() / 10;
-  uint32_t keep = 0, out = 0;
-  for (uint32_t i = 0; i < st->n; i++) {
-    Held h = st->held[i];
-    if (h.gen != gen || now - h.tsc > retry) {
-      t.enqueue1(lookup_id, h.m);
-      out++;
-    } else {
-      st->held[keep++] = h;
-    }
-  }
-  st->n = keep;
+  uint32_t out = 0;
+  for (auto& [resolver, lookup] : ids)
+    if (auto* st = static_cast<HoldQueue*>(t.node(resolver).state); st && st->n)
+      out += st->release(t, lookup, gen, now, retry);
   return out;
 }
 
@@ -244,6 +207,6 @@ static NodeRegistration reg_arp{{
     .errors = {"ARP requests sent", "hold queue full", "address resolution timed out",
                "no IPv4 address on the egress interface", "directed broadcast not forwarded"},
 }};
-static NodeRegistration reg_wait{{.name = "ip4-neighbor-wait", .input = neighbor_wait}};
+static NodeRegistration reg_wait{{.name = "ip-neighbor-wait", .input = neighbor_wait}};
 
 }  // namespace vp

@@ -8,11 +8,10 @@
 #include "io/interface.hpp"
 #include "net/arp/neighbor.hpp"
 #include "net/fib/adj.hpp"
+#include "net/ip/icmp_req.hpp"
 #include "net/ip/ip_ops.hpp"
 
 namespace vp {
-
-extern std::atomic<uint32_t> g_icmp4_rate;
 
 namespace {
 
@@ -346,7 +345,7 @@ CliRegistration cmds[] = {
       [](Args& a, Out&) {
         uint32_t r = uint32_t(a.num("rate", 10000000));
         a.end();
-        g_icmp4_rate.store(r);
+        g_icmp_rate.store(r);
       }}},
 };
 

@@ -12,18 +12,13 @@
 
 namespace vp {
 
-std::atomic<uint32_t> g_icmp4_rate{1000};  // errors per second per thread
+std::atomic<uint32_t> g_icmp_rate{1000};
 
 namespace {
 enum Next : uint16_t { kLookup, kDrop };
 enum Err : uint16_t { kSent, kRateLimited, kNotAllowed, kNoSource };
 
-struct Bucket {
-  double tokens = 0;
-  uint64_t last = 0;
-};
-
-void init(Thread&, NodeRt& self) { self.state = new Bucket; }
+void init(Thread&, NodeRt& self) { self.state = new IcmpBucket; }
 
 bool allowed(const rte_ipv4_hdr* ip, uint32_t avail) {
   uint8_t s0 = reinterpret_cast<const uint8_t*>(&ip->src_addr)[0];
@@ -39,11 +34,8 @@ bool allowed(const rte_ipv4_hdr* ip, uint32_t avail) {
 }
 
 void icmp_error(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
-  auto* b = static_cast<Bucket*>(self.state);
-  uint64_t now = rdtsc();
-  double rate = g_icmp4_rate.load(std::memory_order_relaxed);
-  b->tokens = std::min(rate / 10 + 1, b->tokens + double(now - b->last) * rate / double(tsc_hz()));
-  b->last = now;
+  auto* b = static_cast<IcmpBucket*>(self.state);
+  b->refill(rdtsc(), tsc_hz());
   NodeId next[256];
   for (uint32_t i = 0; i < n; i++) {
     rte_mbuf* m = p[i];
@@ -57,14 +49,13 @@ void icmp_error(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       err = kNotAllowed;
     else if (!f || !f->ip4)
       err = kNoSource;
-    else if (b->tokens < 1)
+    else if (!b->take())
       err = kRateLimited;
     if (err != 0xffff) {
       pm.error = uint16_t(self.error_base + err);
       next[i] = self.next[kDrop];
       continue;
     }
-    b->tokens -= 1;
     // Quote: original header and payload, the whole error at most 576 bytes.
     uint32_t quote = std::min<uint32_t>(avail, 576 - 28);
     rte_pktmbuf_adj(m, pm.l3_off);
@@ -84,7 +75,7 @@ void icmp_error(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     icmp[0] = req.type;
     icmp[1] = req.code;
     if (req.type == 3 && req.code == 4) {
-      uint16_t mtu = rte_cpu_to_be_16(req.mtu);
+      uint16_t mtu = rte_cpu_to_be_16(uint16_t(req.param));
       std::memcpy(icmp + 6, &mtu, 2);
     }
     uint16_t c = uint16_t(~rte_raw_cksum(icmp, 8 + quote));

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "graph/meta.hpp"
+#include "net/ip/icmp_req.hpp"
 
 namespace vp {
 
@@ -44,15 +45,6 @@ inline bool ip4_csum_ok(const rte_ipv4_hdr* ip) {
   s = (s & 0xffff) + (s >> 16);
   return s == 0xffff;
 }
-
-// ICMP error to send for a packet, carried in the metadata scratch area
-// from the node that found the problem to ip4-icmp-error.
-struct IcmpReq {
-  uint8_t type, code;
-  uint16_t mtu;
-};
-inline IcmpReq& icmp_req(rte_mbuf* m) { return *reinterpret_cast<IcmpReq*>(meta(m).opaque); }
-inline void want_icmp(rte_mbuf* m, uint8_t type, uint8_t code, uint16_t mtu = 0) { icmp_req(m) = {type, code, mtu}; }
 
 // RFC 1624 incremental update of the header checksum for a TTL decrement.
 inline void ip4_ttl_dec(rte_ipv4_hdr* ip) {

@@ -1,0 +1,86 @@
+// ip6-rewrite: hop-limit check and decrement (no header checksum in IPv6),
+// MTU check (routers never fragment IPv6: ICMPv6 packet too big), the
+// adjacency's Ethernet header, then the ip6-output arc to interface-output.
+#include "graph/registry.hpp"
+#include "graph/thread.hpp"
+#include "io/interface.hpp"
+#include "net/fib/adj.hpp"
+#include "net/ip6/ip6.hpp"
+
+namespace vp {
+
+namespace {
+enum Next : uint16_t { kNd, kIcmp, kDrop };
+enum Err : uint16_t { kHopLimit, kTooBig, kLocalTooBig };
+
+ArcRegistration output_arc{{.name = "ip6-output", .end_node = "interface-output", .on_tx = true}};
+
+void ip6_rewrite(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
+  static const ArcDef* arc = Arcs::get().find("ip6-output");
+  NodeId next[256];
+  uint32_t last_adj = ~0u;
+  const Adj* a = nullptr;
+  const IfFast* f = nullptr;
+  NodeId out_next = arc->end;
+  for (uint32_t i = 0; i < n; i++) {
+    prefetch_ahead(p, i, n);
+    rte_mbuf* m = p[i];
+    PktMeta& pm = meta(m);
+    if (pm.adj != last_adj) {
+      last_adj = pm.adj;
+      a = adjs().get(pm.adj);
+      f = a ? if_fast(a->sw_if) : nullptr;
+      out_next = arc_first(f, *arc);
+    }
+    if (__builtin_expect(!a || !a->complete, 0)) {
+      next[i] = self.next[kNd];  // the neighbour went away under us
+      continue;
+    }
+    auto* ip = ip6_hdr(m);
+    const bool forwarded = !(pm.flags & kLocalOrigin);
+    if (__builtin_expect(ip->hop_limits <= 1, 0) && forwarded) {
+      want_icmp(m, 3, 0);
+      t.count_error(self, kHopLimit);
+      next[i] = self.next[kIcmp];
+      continue;
+    }
+    uint32_t tl = rte_be_to_cpu_16(ip->payload_len) + uint32_t(sizeof(rte_ipv6_hdr));
+    if (__builtin_expect(tl > a->mtu, 0)) {
+      if (!forwarded) {
+        pm.error = uint16_t(self.error_base + kLocalTooBig);
+        next[i] = self.next[kDrop];
+        continue;
+      }
+      want_icmp(m, 2, 0, a->mtu);
+      t.count_error(self, kTooBig);
+      next[i] = self.next[kIcmp];
+      continue;
+    }
+    ip->hop_limits -= forwarded;
+    if (__builtin_expect(pm.l3_off != 14, 0)) {
+      if (pm.l3_off > 14)
+        rte_pktmbuf_adj(m, uint16_t(pm.l3_off - 14));
+      else
+        rte_pktmbuf_prepend(m, uint16_t(14 - pm.l3_off));
+      pm.l3_off = 14;
+    }
+    std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), a->rewrite, 14);
+    pm.tx_if = a->sw_if;
+    if (out_next != arc->end) arc_enter(f, *arc, pm);
+    next[i] = out_next;
+    if (__builtin_expect(pm.flags & kTraced, 0))
+      t.trace(self, m, "tx %s adj %u hlim %u len %u", f ? f->name.c_str() : "?", pm.adj, ip->hop_limits, tl);
+  }
+  t.enqueue_nexts(p, next, n);
+}
+}  // namespace
+
+static NodeRegistration reg{{
+    .name = "ip6-rewrite",
+    .fn = ip6_rewrite,
+    .next_names = {"ip6-nd", "ip6-icmp-error", "error-drop"},
+    .errors = {"hop limit expired (ICMPv6 sent)", "packet too big (ICMPv6 sent)",
+               "own packet larger than the MTU"},
+}};
+
+}  // namespace vp
