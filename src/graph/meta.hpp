@@ -11,9 +11,9 @@ namespace vp {
 inline constexpr uint32_t kNoIf = ~0u;
 
 enum MetaFlags : uint8_t {
-  kTraced = 1 << 0,    // packet is being traced (show trace)
-  kCaptured = 1 << 1,  // already written to the rx pcap
-  kHeld = 1 << 2,      // waiting for address resolution (hold start in opaque)
+  kTraced = 1 << 0,       // packet is being traced (show trace)
+  kCaptured = 1 << 1,     // already written to the rx pcap
+  kHeld = 1 << 2,         // waiting for address resolution (hold start in opaque)
   kLocalOrigin = 1 << 3,  // made by vplane (echo reply, ICMP error): may use link-local addresses
 };
 

@@ -34,11 +34,11 @@ struct IfFast {
   uint32_t ip4;    // primary IPv4 address, network order (0: none): ARP and ICMP source
   uint8_t ip4_len;
   bool proxy_arp;
-  bool ip6_on;           // IPv6 enabled: has a link-local address
-  uint32_t fib6;         // IPv6 table (fib index)
-  uint32_t fib6_ll;      // this interface's link-local table (fib index)
-  uint8_t ip6[16];       // first global IPv6 address (all zero: none): ICMPv6 source
-  uint8_t ip6_ll[16];    // link-local address: ND and link-local ICMPv6 source
+  bool ip6_on;         // IPv6 enabled: has a link-local address
+  uint32_t fib6;       // IPv6 table (fib index)
+  uint32_t fib6_ll;    // this interface's link-local table (fib index)
+  uint8_t ip6[16];     // first global IPv6 address (all zero: none): ICMPv6 source
+  uint8_t ip6_ll[16];  // link-local address: ND and link-local ICMPv6 source
   Port* port;
   Mac mac;
   const ArcCfg* arcs[kMaxArcs];
@@ -61,13 +61,13 @@ struct Interface {
   bool mac_set = false;  // changed by command (running-config)
   L2Mode l2 = L2Mode::l3;
   uint32_t xc_tx = kNoIf;
-  uint32_t fib4 = 0;          // IPv4 table (fib index)
-  uint32_t fib6 = 0;          // IPv6 table (fib index)
-  std::vector<Prefix> addrs;  // configured addresses (v4 and v6; never the link-local one)
-  bool ip6_on = false;        // IPv6 enabled (an IPv6 address, or "enable ip6 interface")
+  uint32_t fib4 = 0;             // IPv4 table (fib index)
+  uint32_t fib6 = 0;             // IPv6 table (fib index)
+  std::vector<Prefix> addrs;     // configured addresses (v4 and v6; never the link-local one)
+  bool ip6_on = false;           // IPv6 enabled (an IPv6 address, or "enable ip6 interface")
   bool ip6_enabled_cmd = false;  // enabled by command, not just by an address (running-config)
-  uint32_t fib6_ll = 0;       // link-local table, while ip6_on
-  IpAddr ip6_ll;              // link-local address, from the MAC (EUI-64)
+  uint32_t fib6_ll = 0;          // link-local table, while ip6_on
+  IpAddr ip6_ll;                 // link-local address, from the MAC (EUI-64)
   bool proxy_arp = false;
   std::map<uint8_t, std::vector<std::string>> features;  // arc -> enabled feature nodes
   std::vector<int> rx_worker;                            // per rx queue: pinned thread index, -1 = automatic

@@ -1,6 +1,7 @@
-// Fuzz target: arbitrary bytes arrive as a frame on an L3 interface with an
-// IPv4 address and a route, and walk the graph (ethernet-input, ip4-input,
-// arp-input, ip4-lookup, ip4-local, ICMP errors...). Any crash, hang or
+// Fuzz target: arbitrary bytes arrive as a frame on an L3 interface with
+// IPv4 and IPv6 addresses and routes, and walk the graph (ethernet-input,
+// ip4-input, arp-input, ip4-lookup, ip4-local, ip6-input, ip6-local, ND,
+// ICMP and ICMPv6 errors...). Any crash, hang or
 // sanitizer report is a bug; every frame must end freed or transmitted.
 #include <rte_mbuf.h>
 
@@ -17,10 +18,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace vp;
   fuzz::init_once();
   static uint32_t rx = [] {
-    for (const char* c : {"create loopback interface mac 02:00:00:00:00:01", "create null-sink interface null0",
-                          "set interface state loop0 up", "set interface state null0 up",
-                          "set interface ip address loop0 10.0.0.1/24", "set interface ip address null0 10.9.0.1/24",
-                          "ip neighbor null0 10.9.0.2 02:00:00:00:00:09", "ip route add 0.0.0.0/0 via 10.9.0.2"})
+    for (const char* c :
+         {"create loopback interface mac 02:00:00:00:00:01", "create null-sink interface null0",
+          "set interface state loop0 up", "set interface state null0 up", "set interface ip address loop0 10.0.0.1/24",
+          "set interface ip address null0 10.9.0.1/24", "ip neighbor null0 10.9.0.2 02:00:00:00:00:09",
+          "ip route add 0.0.0.0/0 via 10.9.0.2", "set interface ip address loop0 2001:db8::1/64",
+          "set interface ip address null0 2001:db8:9::1/64", "ip neighbor null0 2001:db8:9::2 02:00:00:00:00:09",
+          "ip route add ::/0 via 2001:db8:9::2"})
       Cli::get().execute(c, false);
     return ifs().find("loop0")->index;
   }();

@@ -88,6 +88,12 @@ class Vplane:
             raise CliError(f"{cmd!r}: rc={rc} {err.strip()}")
         return out
 
+    def cli_fail(self, cmd):
+        """A command that must be refused: returns its one-line error."""
+        rc, out, err = self.ctl(cmd)
+        assert rc != 0, f"{cmd!r} was accepted: {out}"
+        return err
+
     def json(self, cmd):
         rc, out, err = self.ctl(cmd, json_out=True)
         if rc != 0:
@@ -121,14 +127,17 @@ class Lab:
         self.vplanes = []
         self.n = 0
 
-    def ns(self):
+    def ns(self, ipv6=False):
         self.n += 1
         name = f"vpt{self.tag}n{self.n}"
         sh(["ip", "netns", "add", name])
         self.namespaces.append(name)
-        # Quiet hosts: no IPv6 autoconf/ND/MLD noise in packet counts.
-        sh(["ip", "netns", "exec", name, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1",
-            "net.ipv6.conf.default.disable_ipv6=1"])
+        if ipv6:  # IPv6 hosts, but no autoconf, DAD delay or router solicitations
+            sh(["ip", "netns", "exec", name, "sysctl", "-q", "-w", "net.ipv6.conf.default.accept_dad=0",
+                "net.ipv6.conf.default.accept_ra=0", "net.ipv6.conf.default.router_solicitations=0"])
+        else:  # quiet hosts: no IPv6 autoconf/ND/MLD noise in packet counts
+            sh(["ip", "netns", "exec", name, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1",
+                "net.ipv6.conf.default.disable_ipv6=1"])
         sh(["ip", "-n", name, "link", "set", "lo", "up"])
         return name
 

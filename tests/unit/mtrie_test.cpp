@@ -1,4 +1,5 @@
-// The IPv4 DIR-24-8 against a reference LPM, and under concurrent lookups.
+// The multibit trie (IPv4 DIR-24-8 and IPv6 24-8-8-...) against a reference
+// LPM, and under concurrent lookups.
 #include "net/fib/mtrie.hpp"
 
 #include <gtest/gtest.h>
@@ -147,6 +148,157 @@ TEST(Ip4Mtrie, ConcurrentReadersNeverSeeAWrongOrFreedEntry) {
       live[k] = live.back();
       live.pop_back();
       if (std::find(live.begin(), live.end(), a) == live.end()) t.del(a, 32, 1000 + ((a >> 16) & 0xf), 16);
+    }
+    if (i % 256 == 0) r.reclaim();
+  }
+  stop = true;
+  reader.join();
+  r.reader_unregister(0);
+  r.reclaim();
+  EXPECT_EQ(bad.load(), 0u);
+  EXPECT_GT(reads.load(), 10000u);
+}
+
+// ---- IPv6
+
+struct Ref6 {
+  std::map<std::pair<uint8_t, u128>, uint32_t> routes;
+  static u128 mask(uint8_t len) { return len ? ~u128(0) << (128 - len) : 0; }
+  std::pair<uint32_t, uint8_t> lookup(u128 a, int below = 129) const {
+    for (int len = std::min(128, below - 1); len >= 0; len--) {
+      auto it = routes.find({uint8_t(len), a & mask(uint8_t(len))});
+      if (it != routes.end()) return {it->second, uint8_t(len)};
+    }
+    return {kDefault, 0};
+  }
+};
+
+u128 rand128(std::mt19937_64& rng) { return u128(rng()) << 64 | rng(); }
+
+void check6(const Ip6Mtrie& t, const Ref6& r, std::mt19937_64& rng, int n, u128 base) {
+  for (int i = 0; i < n; i++) {
+    // Mostly under the base /16 so that lookups hit the deep levels.
+    u128 a = rng() % 4 ? base | (rand128(rng) >> 16) : rand128(rng);
+    ASSERT_EQ(t.lookup(a), r.lookup(a).first);
+  }
+  for (auto& [k, v] : r.routes) {
+    u128 lo = k.second, hi = k.second | ~Ref6::mask(k.first);
+    ASSERT_EQ(t.lookup(lo), r.lookup(lo).first);
+    ASSERT_EQ(t.lookup(hi), r.lookup(hi).first);
+  }
+}
+
+TEST(Ip6Mtrie, MatchesAReferenceThroughRandomNestedAddsAndDeletes) {
+  std::mt19937_64 rng(42);
+  Ip6Mtrie t(kDefault);
+  Ref6 r;
+  const u128 base = u128(0x20010db8) << 96;
+  // Nested prefixes from /8 to /128 under a few /32s, mostly /48 and /64 as
+  // in real tables, some anywhere.
+  auto rand_prefix = [&] {
+    static const uint8_t lens[] = {12, 20, 29, 32, 36, 40, 44, 48, 48, 48, 56, 64, 64, 80, 96, 112, 127, 128};
+    uint8_t len = lens[rng() % sizeof lens];
+    u128 a = base | (u128(rng() % 4) << 96) | (rand128(rng) >> 40 & ((u128(1) << 88) - 1));
+    if (rng() % 10 == 0) a = rand128(rng);
+    return std::pair<uint8_t, u128>{len, a & Ref6::mask(len)};
+  };
+  for (int round = 0; round < 3; round++) {
+    for (int i = 0; i < 400; i++) {
+      auto [len, p] = rand_prefix();
+      uint32_t v = 100 + uint32_t(rng() % 100000);
+      r.routes[{len, p}] = v;
+      t.add(p, len, v);
+    }
+    check6(t, r, rng, 20000, base);
+    std::vector<std::pair<uint8_t, u128>> keys;
+    for (auto& [k, v] : r.routes) keys.push_back(k);
+    std::shuffle(keys.begin(), keys.end(), rng);
+    for (size_t i = 0; i < keys.size() / 2; i++) {
+      auto [len, p] = keys[i];
+      r.routes.erase(keys[i]);
+      auto [pv, pl] = r.lookup(p, len);
+      t.del(p, len, pv, pl);
+    }
+    check6(t, r, rng, 20000, base);
+  }
+  // ::/0 and a /128, delete and re-add.
+  t.add(0, 0, 55);
+  r.routes[{0, 0}] = 55;
+  u128 host = base | 0x1234;
+  t.add(host, 128, 56);
+  r.routes[{128, host}] = 56;
+  check6(t, r, rng, 5000, base);
+  r.routes.erase({128, host});
+  t.del(host, 128, r.lookup(host).first, r.lookup(host).second);
+  t.add(host, 128, 57);
+  r.routes[{128, host}] = 57;
+  check6(t, r, rng, 5000, base);
+}
+
+TEST(Ip6Mtrie, DeepChainsFoldBackCompletely) {
+  Ip6Mtrie t(kDefault);
+  const u128 host = u128(0x20010db8) << 96 | 1;
+  t.add(host, 128, 9);
+  EXPECT_EQ(t.groups_in_use(), 13u);  // one group per 8 bits below /24
+  EXPECT_EQ(t.lookup(host), 9u);
+  EXPECT_EQ(t.lookup(host + 1), kDefault);
+  t.del(host, 128, kDefault, 0);
+  EXPECT_EQ(t.groups_in_use(), 0u);
+  EXPECT_EQ(t.lookup(host), kDefault);
+}
+
+TEST(Ip6Mtrie, BulkLookupEqualsSingleLookups) {
+  Ip6Mtrie t(kDefault);
+  std::mt19937_64 rng(1);
+  const u128 base = u128(0x2a00) << 112;
+  for (int i = 0; i < 3000; i++) t.add(base | (rand128(rng) >> 20), uint8_t(29 + rng() % 100), 1 + rng() % 1000);
+  u128 a[256];
+  uint32_t out[256];
+  for (auto& x : a) x = base | (rand128(rng) >> 20);
+  t.lookup_bulk(a, out, 256);
+  for (int i = 0; i < 256; i++) EXPECT_EQ(out[i], t.lookup(a[i]));
+}
+
+// As the IPv4 test, with /64s under /48s: groups five levels deep are
+// allocated, folded back and reused under a concurrent reader.
+TEST(Ip6Mtrie, ConcurrentReadersNeverSeeAWrongOrFreedEntry) {
+  Ip6Mtrie t(kDefault);
+  Rcu& r = rcu();
+  const u128 base = u128(0x20010db8) << 96;
+  for (uint32_t b = 0; b < 16; b++) t.add(base | u128(b) << 80, 48, 1000 + b);
+  auto key = [&](uint32_t x) { return base | u128(x & 0xf) << 80 | u128(x >> 4 & 0xfff) << 64; };
+  auto host_value = [](uint32_t x) { return 100000 + (x & 0xffff); };
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> bad{0}, reads{0};
+  r.reader_register(0);
+  std::thread reader([&] {
+    std::mt19937 rng(7);
+    r.online(0);
+    u128 a[64];
+    uint32_t x[64], out[64];
+    while (!stop.load(std::memory_order_relaxed)) {
+      for (int i = 0; i < 64; i++) a[i] = key(x[i] = rng() & 0xffff) | rng();
+      t.lookup_bulk(a, out, 64);
+      for (int i = 0; i < 64; i++)
+        if (out[i] != 1000 + (x[i] & 0xf) && out[i] != host_value(x[i])) bad++;
+      reads += 64;
+      r.quiescent(0);
+    }
+    r.offline(0);
+  });
+  std::mt19937 rng(9);
+  std::vector<uint32_t> live;
+  for (int i = 0; i < 300000; i++) {
+    if (live.size() < 2000 || rng() % 2) {
+      uint32_t x = rng() & 0xffff;
+      t.add(key(x), 64, host_value(x));
+      live.push_back(x);
+    } else {
+      size_t k = rng() % live.size();
+      uint32_t x = live[k];
+      live[k] = live.back();
+      live.pop_back();
+      if (std::find(live.begin(), live.end(), x) == live.end()) t.del(key(x), 64, 1000 + (x & 0xf), 48);
     }
     if (i % 256 == 0) r.reclaim();
   }

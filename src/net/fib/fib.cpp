@@ -73,17 +73,19 @@ struct FibEntry {
   uint8_t len;
   uint32_t fib;
   uint32_t lb;
-  std::vector<SrcPaths> srcs;             // sorted by priority
-  std::vector<uint32_t> adjs;             // adjacencies this entry holds
-  std::vector<FibEntry*> via;             // entries it resolves through
-  std::unordered_set<FibEntry*> deps;     // entries resolving through it (a next hop may carry a million)
+  std::vector<SrcPaths> srcs;          // sorted by priority
+  std::vector<uint32_t> adjs;          // adjacencies this entry holds
+  std::vector<FibEntry*> via;          // entries it resolves through
+  std::unordered_set<FibEntry*> deps;  // entries resolving through it (a next hop may carry a million)
   const SrcPaths& best() const { return srcs.front(); }
 };
 
 namespace {
 struct KeyHash {
   size_t operator()(uint32_t k) const { return std::hash<uint32_t>()(k); }
-  size_t operator()(u128 k) const { return std::hash<uint64_t>()(uint64_t(k) ^ uint64_t(k >> 64) * 0x9e3779b97f4a7c15ull); }
+  size_t operator()(u128 k) const {
+    return std::hash<uint64_t>()(uint64_t(k) ^ uint64_t(k >> 64) * 0x9e3779b97f4a7c15ull);
+  }
 };
 
 template <class K>

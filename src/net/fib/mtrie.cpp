@@ -67,8 +67,8 @@ uint32_t Mtrie<K>::alloc_group() {
 // Writes value/len into entries whose depth allows it (add: depth <= len;
 // delete: depth == len, restoring the parent), descending into groups.
 template <class K>
-void Mtrie<K>::set_range(uint32_t* t, uint8_t* d, uint32_t first, uint32_t count, int bits, uint8_t len,
-                         uint32_t value, bool del, uint32_t pv, uint8_t pl) {
+void Mtrie<K>::set_range(uint32_t* t, uint8_t* d, uint32_t first, uint32_t count, int bits, uint8_t len, uint32_t value,
+                         bool del, uint32_t pv, uint8_t pl) {
   for (uint32_t i = first; i < first + count; i++) {
     uint32_t e = t[i];
     if (e & kExt) {

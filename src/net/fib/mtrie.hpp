@@ -70,7 +70,9 @@ class Mtrie {
   uint32_t* group(uint32_t g) const {
     return chunks_[g / kGroupsPerChunk].load(std::memory_order_acquire) + (g % kGroupsPerChunk) * 256;
   }
-  uint8_t* group_depth(uint32_t g) const { return depth_chunks_[g / kGroupsPerChunk].get() + (g % kGroupsPerChunk) * 256; }
+  uint8_t* group_depth(uint32_t g) const {
+    return depth_chunks_[g / kGroupsPerChunk].get() + (g % kGroupsPerChunk) * 256;
+  }
   uint32_t alloc_group();
   // Entries t[i] (depths d[i]) at a level whose entries end at bit `bits`.
   void set_range(uint32_t* t, uint8_t* d, uint32_t first, uint32_t count, int bits, uint8_t len, uint32_t value,

@@ -76,7 +76,8 @@ void route_cmd(Args& a, Out& o, bool add) {
   u128 step = u128(1) << (bits - r.prefix.len);
   u128 base = v6 ? ip6_key(r.prefix.masked().addr.b.data()) : r.prefix.masked().addr.v4_host();
   u128 space = v6 ? ~u128(0) : (u128(1) << 32) - 1;
-  if ((space - base) / step < count - 1) fail("{} prefixes from {} run past the end of the address space", count, r.prefix.str());
+  if ((space - base) / step < count - 1)
+    fail("{} prefixes from {} run past the end of the address space", count, r.prefix.str());
   auto t0 = std::chrono::steady_clock::now();
   for (uint64_t k = 0; k < count; k++) {
     u128 v = base + k * step;
@@ -190,8 +191,10 @@ void show_neighbors(Args& a, Out& o, bool v6) {
   for (auto& [k, e] : neighbors().all()) {
     if (k.second.v6 != v6) continue;
     Interface* i = ifs().at(k.first);
-    o.line("{:<24}{:<{}}{:<20}{}", i ? i->name : "?", k.second.str(), v6 ? 40 : 18, e.mac.str(), e.is_static ? "S" : "D");
-    arr.push_back({{"interface", i ? i->name : ""}, {"ip", k.second.str()}, {"mac", e.mac.str()}, {"static", e.is_static}});
+    o.line("{:<24}{:<{}}{:<20}{}", i ? i->name : "?", k.second.str(), v6 ? 40 : 18, e.mac.str(),
+           e.is_static ? "S" : "D");
+    arr.push_back(
+        {{"interface", i ? i->name : ""}, {"ip", k.second.str()}, {"mac", e.mac.str()}, {"static", e.is_static}});
   }
   if (o.json) o.j = arr;
 }
@@ -217,7 +220,9 @@ void show_ip6_interface(Args& a, Out& o) {
         o.line("  global address {}", p.str());
         globals.push_back(p.str());
       }
-    arr.push_back({{"interface", i->name}, {"link_local", i->ip6_ll.str()}, {"addresses", globals},
+    arr.push_back({{"interface", i->name},
+                   {"link_local", i->ip6_ll.str()},
+                   {"addresses", globals},
                    {"table", fib6().id_of(i->fib6)}});
   }
   if (o.json) o.j = arr;
@@ -247,10 +252,12 @@ void running_routes(Fib<K>& fib_t, std::vector<std::string>& out) {
 }
 
 CliRegistration cmds[] = {
-    {{"ip table add", "ip table add <n>", "create an IPv4 table (VRF)", [](Args& a, Out&) { table_cmd(a, false, true); }}},
+    {{"ip table add", "ip table add <n>", "create an IPv4 table (VRF)",
+      [](Args& a, Out&) { table_cmd(a, false, true); }}},
     {{"ip table del", "ip table del <n>", "delete an IPv4 table (no interface may use it)",
       [](Args& a, Out&) { table_cmd(a, false, false); }}},
-    {{"ip6 table add", "ip6 table add <n>", "create an IPv6 table (VRF)", [](Args& a, Out&) { table_cmd(a, true, true); }}},
+    {{"ip6 table add", "ip6 table add <n>", "create an IPv6 table (VRF)",
+      [](Args& a, Out&) { table_cmd(a, true, true); }}},
     {{"ip6 table del", "ip6 table del <n>", "delete an IPv6 table (no interface may use it)",
       [](Args& a, Out&) { table_cmd(a, true, false); }}},
     {{"set interface ip table", "set interface ip table <if> <n>", "put an interface in an IPv4 table",
@@ -367,14 +374,14 @@ RunningConfigRegistration rc_ifs{
       }
     }};
 
-RunningConfigRegistration rc_routes{30, [](std::vector<std::string>& out) {
-                                      for (auto& [k, e] : neighbors().all())
-                                        if (e.is_static && ifs().at(k.first))
-                                          out.push_back(fmt::format("ip neighbor {} {} {}", ifs().at(k.first)->name,
-                                                                    k.second.str(), e.mac.str()));
-                                      running_routes(fib4(), out);
-                                      running_routes(fib6(), out);
-                                    }};
+RunningConfigRegistration rc_routes{
+    30, [](std::vector<std::string>& out) {
+      for (auto& [k, e] : neighbors().all())
+        if (e.is_static && ifs().at(k.first))
+          out.push_back(fmt::format("ip neighbor {} {} {}", ifs().at(k.first)->name, k.second.str(), e.mac.str()));
+      running_routes(fib4(), out);
+      running_routes(fib6(), out);
+    }};
 
 }  // namespace
 }  // namespace vp

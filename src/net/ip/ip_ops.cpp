@@ -152,7 +152,9 @@ void set_interface_address(uint32_t sw_if, const Prefix& p, bool del) {
   auto it = std::find(i.addrs.begin(), i.addrs.end(), p);
   Prefix net = p.masked();
   Prefix host{p.addr, max};
-  auto fib_del = [&](const Prefix& x) { v6 ? fib6().del(i.fib6, x, RouteSource::connected) : fib4().del(i.fib4, x, RouteSource::connected); };
+  auto fib_del = [&](const Prefix& x) {
+    v6 ? fib6().del(i.fib6, x, RouteSource::connected) : fib4().del(i.fib4, x, RouteSource::connected);
+  };
   if (del) {
     if (it == i.addrs.end()) fail("{} has no address {}", i.name, p.str());
     i.addrs.erase(it);

@@ -24,7 +24,8 @@ void init(Thread&, NodeRt& self) { self.state = new IcmpBucket; }
 bool allowed(const rte_ipv6_hdr* ip, uint32_t avail, uint8_t type) {
   if (ip6_is_unspec(ip->src_addr) || ip6_is_mcast(ip->src_addr)) return false;
   if (ip6_is_mcast(ip->dst_addr) && type != 2) return false;
-  if (ip->proto == IPPROTO_ICMPV6 && (avail < sizeof(rte_ipv6_hdr) + 1 || reinterpret_cast<const uint8_t*>(ip + 1)[0] < 128))
+  if (ip->proto == IPPROTO_ICMPV6 &&
+      (avail < sizeof(rte_ipv6_hdr) + 1 || reinterpret_cast<const uint8_t*>(ip + 1)[0] < 128))
     return false;  // errors about errors
   return true;
 }

@@ -79,8 +79,7 @@ static NodeRegistration reg{{
     .name = "ip6-rewrite",
     .fn = ip6_rewrite,
     .next_names = {"ip6-nd", "ip6-icmp-error", "error-drop"},
-    .errors = {"hop limit expired (ICMPv6 sent)", "packet too big (ICMPv6 sent)",
-               "own packet larger than the MTU"},
+    .errors = {"hop limit expired (ICMPv6 sent)", "packet too big (ICMPv6 sent)", "own packet larger than the MTU"},
 }};
 
 }  // namespace vp
