@@ -4,6 +4,8 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
+#include <set>
+
 #include "control/cli.hpp"
 #include "helpers.hpp"
 #include "io/pg/stream.hpp"
@@ -73,6 +75,57 @@ TEST(PgStream, VariableSizesRecomputeLengthsAndChecksums) {
     EXPECT_LE(ip6->dst_addr[15], 0x20);
   }
   rte_pktmbuf_free_bulk(m, 22);
+}
+
+TEST(PgStream, Ipv6RangesVaryEveryWordThatDiffers) {
+  Stream st(
+      parse("name w size 64 data { IP6: 02:00:00:00:00:01 -> 02:00:00:00:00:02 UDP: 2001:db8::1 -> "
+            "2a00:0:0:0:: - 2a00:ffff:ffff:0:: random UDP: 1 -> 2 }"));
+  rte_mbuf* m[64];
+  ASSERT_EQ(st.generate(eal().pool, m, 64, 0), 64u);
+  std::set<uint32_t> w1;
+  for (int i = 0; i < 64; i++) {
+    auto* ip6 = rte_pktmbuf_mtod_offset(m[i], rte_ipv6_hdr*, 14);
+    EXPECT_TRUE(udp_csum_ok(ip6, [](auto* h, auto* l4) { return rte_ipv6_udptcp_cksum(h, l4); })) << i;
+    EXPECT_EQ(ip6->dst_addr[0], 0x2a);
+    EXPECT_EQ(ip6->dst_addr[1], 0x00);
+    uint32_t x;
+    std::memcpy(&x, ip6->dst_addr + 4, 4);
+    w1.insert(x);
+    for (int b = 8; b < 16; b++) EXPECT_EQ(ip6->dst_addr[b], 0);
+  }
+  EXPECT_GT(w1.size(), 32u);  // the second word varies too
+  rte_pktmbuf_free_bulk(m, 64);
+}
+
+TEST(PgStream, DestinationsFromAList) {
+  std::string path = testing::TempDir() + "/dst.txt";
+  FILE* f = std::fopen(path.c_str(), "w");
+  std::fputs("# three destinations\n2001:db8:1::1\n2001:db8:2::2\n\n2a00::3\n", f);
+  std::fclose(f);
+  Stream st(parse("name l size 64 dst-list " + path +
+                  " data { IP6: 02:00:00:00:00:01 -> 02:00:00:00:00:02 UDP: 2001:db8::1 -> 2001:db8::2 UDP: 1 -> 2 }"));
+  EXPECT_NE(st.spec().text.find("dst-list " + path), std::string::npos);
+  rte_mbuf* m[32];
+  ASSERT_EQ(st.generate(eal().pool, m, 32, 0), 32u);
+  std::set<std::string> seen;
+  for (int i = 0; i < 32; i++) {
+    auto* ip6 = rte_pktmbuf_mtod_offset(m[i], rte_ipv6_hdr*, 14);
+    EXPECT_TRUE(udp_csum_ok(ip6, [](auto* h, auto* l4) { return rte_ipv6_udptcp_cksum(h, l4); })) << i;
+    IpAddr a;
+    a.v6 = true;
+    std::memcpy(a.b.data(), ip6->dst_addr, 16);
+    seen.insert(a.str());
+  }
+  EXPECT_EQ(seen, (std::set<std::string>{"2001:db8:1::1", "2001:db8:2::2", "2a00::3"}));
+  rte_pktmbuf_free_bulk(m, 32);
+  EXPECT_THROW(parse("name l dst-list /nonexistent data { IP6: 02:00:00:00:00:01 -> 02:00:00:00:00:02 }"), Error);
+  f = std::fopen(path.c_str(), "w");
+  std::fputs("10.0.0.1\n", f);
+  std::fclose(f);
+  EXPECT_THROW(parse("name l dst-list " + path +
+                     " data { IP6: 02:00:00:00:00:01 -> 02:00:00:00:00:02 UDP: ::1 -> ::2 UDP: 1 -> 2 }"),
+               Error);
 }
 
 TEST(PgStream, CountAndRateLimitGeneration) {

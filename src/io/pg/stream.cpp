@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 
 #include "infra/error.hpp"
 #include "infra/parse.hpp"
@@ -124,10 +125,22 @@ void parse_ip_hdr(Builder& B, const std::vector<std::string>& t, size_t& i, uint
     B.b.insert(B.b.end(), {0x60, 0, 0, 0, 0, 0, proto_v6, ttl});
     B.b.insert(B.b.end(), s0.b.begin(), s0.b.end());
     B.b.insert(B.b.end(), d0.b.begin(), d0.b.end());
-    // Ranges of IPv6 addresses vary the low 32 bits.
-    auto low = [](const IpAddr& a) { return uint32_t(a.b[12]) << 24 | a.b[13] << 16 | a.b[14] << 8 | a.b[15]; };
-    add_mod(B, uint16_t(s.l3_off + 8 + 12), 4, low(s0), low(s1), src.random, -1);
-    add_mod(B, uint16_t(s.l3_off + 24 + 12), 4, low(d0), low(d1), dst.random, -1);
+    // A range of IPv6 addresses varies each 32-bit word in which its ends
+    // differ, within that word's own bounds (the low word when none does).
+    auto word = [](const IpAddr& a, int w) {
+      return uint32_t(a.b[4 * w]) << 24 | a.b[4 * w + 1] << 16 | a.b[4 * w + 2] << 8 | a.b[4 * w + 3];
+    };
+    auto range6 = [&](const IpAddr& lo, const IpAddr& hi, uint16_t off, bool random) {
+      bool any = false;
+      for (int w = 0; w < 4; w++)
+        if (word(lo, w) != word(hi, w) || (w == 3 && !any)) {
+          if (word(lo, w) > word(hi, w)) fail("pg data: IPv6 range {} - {} is backwards", lo.str(), hi.str());
+          add_mod(B, uint16_t(off + 4 * w), 4, word(lo, w), word(hi, w), random, -1);
+          any = true;
+        }
+    };
+    range6(s0, s1, uint16_t(s.l3_off + 8), src.random);
+    range6(d0, d1, uint16_t(s.l3_off + 24), dst.random);
   }
 }
 
@@ -285,6 +298,22 @@ inline void csum_update16(uint8_t* p, int32_t off, uint16_t old_be, uint16_t new
 
 }  // namespace
 
+// Destinations to draw from at random, one address per line ('#' comments).
+void load_dst_list(StreamSpec& s) {
+  std::ifstream f(s.dst_list_file);
+  if (!f) fail("dst-list: cannot read {}", s.dst_list_file);
+  std::string line;
+  for (size_t n = 1; std::getline(f, line); n++) {
+    line = line.substr(0, line.find('#'));
+    while (!line.empty() && std::isspace(uint8_t(line.back()))) line.pop_back();
+    if (line.empty()) continue;
+    IpAddr a;
+    if (!try_parse_ip(line, a)) fail("dst-list {} line {}: '{}' is not an address", s.dst_list_file, n, line);
+    s.dst_list.push_back(a);
+  }
+  if (s.dst_list.empty()) fail("dst-list {} holds no address", s.dst_list_file);
+}
+
 StreamSpec parse_stream(const std::vector<std::string>& t, size_t i) {
   StreamSpec s;
   bool block = i < t.size() && t[i] == "{";
@@ -317,11 +346,17 @@ StreamSpec parse_stream(const std::vector<std::string>& t, size_t i) {
       if (!r.empty() && (r.back() == 'k' || r.back() == 'K')) mult = 1e3, r.pop_back();
       if (!r.empty() && (r.back() == 'm' || r.back() == 'M')) mult = 1e6, r.pop_back();
       s.rate = double(parse_uint(r, 1000000000, "rate")) * mult;
+    } else if (k == "dst-list") {
+      s.dst_list_file = t.at(i++);
+      load_dst_list(s);
     } else if (k == "data") {
       parse_data(s, t, i);
       have_data = true;
     } else {
-      fail("unexpected '{}' in packet-generator stream (expected name, node, interface, size, count, rate, data)", k);
+      fail(
+          "unexpected '{}' in packet-generator stream (expected name, node, interface, size, count, rate, "
+          "dst-list, data)",
+          k);
     }
   }
   if (block) fail("packet-generator stream: missing closing '}}'");
@@ -335,6 +370,11 @@ StreamSpec parse_stream(const std::vector<std::string>& t, size_t i) {
   if (!s.node.empty()) s.text += " node " + s.node;
   s.text += fmt::format(" size {}-{}", s.size_min, s.size_max);
   if (s.count) s.text += fmt::format(" count {}", s.count);
+  if (!s.dst_list_file.empty()) {
+    for (auto& a : s.dst_list)
+      if (a.v6 != s.v6) fail("dst-list {}: {} is not of the stream's address family", s.dst_list_file, a.str());
+    s.text += " dst-list " + s.dst_list_file;
+  }
   if (s.rate > 0) s.text += fmt::format(" rate {}", uint64_t(s.rate));
   auto d = std::find(t.begin(), t.end(), "data");
   s.text += " data";
@@ -393,7 +433,13 @@ void Stream::fill(rte_mbuf* m, uint32_t size) {
       if (fixed) csum_update16(p, f.l4_csum, old, be);
     }
   }
-  if (!fixed) finish(s_, p, size);
+  if (!s_.dst_list.empty()) {
+    const IpAddr& a = s_.dst_list[rte_rand_max(s_.dst_list.size())];
+    std::memcpy(p + s_.l3_off + (s_.v6 ? 24 : 16), a.b.data(), s_.v6 ? 16 : 4);
+    finish(s_, p, size);
+  } else if (!fixed) {
+    finish(s_, p, size);
+  }
 }
 
 uint32_t Stream::generate(rte_mempool* pool, rte_mbuf** out, uint32_t max, uint64_t now) {

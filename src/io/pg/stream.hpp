@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "graph/node.hpp"
+#include "infra/parse.hpp"
 
 namespace vp {
 
@@ -36,6 +37,8 @@ struct StreamSpec {
   int32_t l3_off = -1, l4_off = -1;
   bool v6 = false;
   uint8_t l4_proto = 0;
+  std::vector<IpAddr> dst_list;  // destinations drawn at random ("dst-list <file>")
+  std::string dst_list_file;
   std::string text;  // canonical command for running-config
 };
 

@@ -12,14 +12,21 @@ namespace vp {
 
 namespace {
 constexpr size_t kTbl24 = size_t(1) << 24;
-constexpr size_t kChunkBytes = size_t(1024) * 256 * sizeof(uint32_t);
+constexpr size_t kChunkBytes = size_t(Mtrie<uint32_t>::kGroupsPerChunk) * 256 * sizeof(uint32_t);
 
 // Zero pages until written: an empty table (all default 0) costs no memory.
+// 2 MB aligned so that transparent hugepages can back it: lookups into a
+// table far larger than the caches would otherwise also miss the TLB at
+// every level.
+constexpr size_t kHuge = size_t(2) << 20;
 void* huge_alloc(size_t bytes) {
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* p = mmap(nullptr, bytes + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) fail("cannot allocate {} MB for a FIB", bytes >> 20);
-  madvise(p, bytes, MADV_HUGEPAGE);  // transparent hugepages: fewer TLB misses on lookups
-  return p;
+  auto a = reinterpret_cast<uintptr_t>(p), aligned = (a + kHuge - 1) & ~(kHuge - 1);
+  if (aligned > a) munmap(p, aligned - a);
+  munmap(reinterpret_cast<void*>(aligned + bytes), a + kHuge - aligned);
+  madvise(reinterpret_cast<void*>(aligned), bytes, MADV_HUGEPAGE);
+  return reinterpret_cast<void*>(aligned);
 }
 
 template <class K>

@@ -27,9 +27,9 @@ template <class K>
 class Mtrie {
  public:
   static constexpr int kBits = sizeof(K) * 8;
-  static constexpr uint32_t kExt = 1u << 31;  // entry points to a group
-  static constexpr uint32_t kGroupsPerChunk = 1024;
-  static constexpr uint32_t kMaxChunks = 4096;  // 4M groups at most
+  static constexpr uint32_t kExt = 1u << 31;         // entry points to a group
+  static constexpr uint32_t kGroupsPerChunk = 2048;  // 2 MB: one transparent hugepage
+  static constexpr uint32_t kMaxChunks = 2048;       // 4M groups at most
 
   explicit Mtrie(uint32_t default_value);
   ~Mtrie();
