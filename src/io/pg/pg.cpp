@@ -154,7 +154,7 @@ CliRegistration cmds[] = {
         std::erase_if(g_streams, [idx](auto& kv) { return kv.second->sw_if == idx; });
       }}},
     {{"packet-generator new",
-      "packet-generator new name <s> [interface <pg-if>] [node <node>] size <n>[-<m>] [count <n>] [rate <pps>] "
+      "packet-generator new name <s> [interface <pg-if>] [node <node>] size <n>[-<m>] [count <n>] [rate <pps>] [dst-list <file>] "
       "data { ... }",
       "define a stream (VPP's pg data syntax, or hex)", stream_new}},
     {{"packet-generator enable-stream", "packet-generator enable-stream [<name>]", "start a stream (all when no name)",
