@@ -57,15 +57,7 @@ void ip6_rewrite(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       continue;
     }
     ip->hop_limits -= forwarded;
-    if (__builtin_expect(pm.l3_off != 14, 0)) {
-      if (pm.l3_off > 14)
-        rte_pktmbuf_adj(m, uint16_t(pm.l3_off - 14));
-      else
-        rte_pktmbuf_prepend(m, uint16_t(14 - pm.l3_off));
-      pm.l3_off = 14;
-    }
-    std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), a->rewrite, 14);
-    pm.tx_if = a->sw_if;
+    adj_rewrite(m, pm, a);
     if (out_next != arc->end) arc_enter(f, *arc, pm);
     next[i] = out_next;
     if (__builtin_expect(pm.flags & kTraced, 0))

@@ -1,0 +1,123 @@
+#pragma once
+// The body of ip4-lookup and ip6-lookup: longest-prefix match for the
+// whole vector (runs of one table share it), the load-balance summaries
+// prefetched for the whole vector, then each packet's next node. Both nodes
+// name their next nodes and errors in the order below.
+#include "graph/registry.hpp"
+#include "graph/thread.hpp"
+#include "net/fib/adj.hpp"
+#include "net/fib/dpo.hpp"
+#include "net/fib/fib.hpp"
+#include "net/ip/icmp_req.hpp"
+
+namespace vp {
+
+enum LookupNext : uint16_t { kLookupRewrite, kLookupResolve, kLookupLocal, kLookupIcmp, kLookupDrop };
+enum LookupErr : uint16_t { kLookupNoTable, kLookupBlackhole, kLookupNoRoute, kLookupProhibit, kLookupNotForwarded };
+
+// ICMP type/code for "no route" and "prohibited" in each family.
+struct LookupIcmp {
+  uint8_t type, no_route, prohibited;
+};
+
+// dst: host-order keys; local_only: packets that may only be delivered
+// locally (IPv6 link-local scope), nullptr when none may; hash: the
+// packet's flow hash, computed only when a load-balance has several buckets.
+template <class K, class HashFn>
+void lookup_vector(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n, const K* dst, const bool* local_only,
+                   LookupIcmp icmp, HashFn hash) {
+  uint32_t leaf[256];
+  NodeId next[256];
+  for (uint32_t i = 0; i < n;) {
+    uint32_t vrf = meta(p[i]).vrf, j = i + 1;
+    while (j < n && meta(p[j]).vrf == vrf) j++;
+    const Mtrie<K>* mt = nullptr;
+    if (vrf < kMaxFibs) {
+      if constexpr (sizeof(K) == 4)
+        mt = g_fib4[vrf].load(std::memory_order_acquire);
+      else
+        mt = g_fib6[vrf].load(std::memory_order_acquire);
+    }
+    if (__builtin_expect(mt != nullptr, 1))
+      mt->lookup_bulk(dst + i, leaf + i, j - i);
+    else
+      for (uint32_t k = i; k < j; k++) leaf[k] = ~0u;
+    i = j;
+  }
+  // Second round of misses: the load-balance summaries, for the whole vector.
+  const LbSummary& sum = lb_summary();
+  for (uint32_t i = 0; i < n; i++) __builtin_prefetch(sum.addr(leaf[i]));
+  // Consecutive packets on the same single-bucket load-balance (the common
+  // case) reuse the previous packet's decision: no hash, no further loads.
+  uint32_t last_leaf = ~1u, last_dpo = 0;
+  NodeId last_next = kNoNode;
+  for (uint32_t i = 0; i < n; i++) {
+    rte_mbuf* m = p[i];
+    PktMeta& pm = meta(m);
+    const bool restricted = local_only && local_only[i];
+    if (__builtin_expect(leaf[i] == ~0u, 0)) {
+      pm.error = uint16_t(self.error_base + kLookupNoTable);
+      next[i] = self.next[kLookupDrop];
+      continue;
+    }
+    if (leaf[i] == last_leaf && !restricted) {
+      pm.adj = Dpo::index(last_dpo);
+      next[i] = last_next;
+      if (__builtin_expect(pm.flags & kTraced, 0))
+        t.trace(self, m, "fib %u lb %u dpo %s/%u", pm.vrf, leaf[i], Registry::get().nodes()[last_next]->name.c_str(),
+                Dpo::index(last_dpo));
+      continue;
+    }
+    uint32_t d;
+    bool single = lb_resolve_single(leaf[i], d);
+    if (!single) {
+      pm.flow_hash = hash(m);
+      d = lb_resolve(leaf[i], pm.flow_hash);
+    }
+    if (__builtin_expect(restricted, 0) && Dpo::type(d) != DpoType::local) {
+      pm.error = uint16_t(self.error_base + kLookupNotForwarded);
+      next[i] = self.next[kLookupDrop];
+      continue;
+    }
+    switch (Dpo::type(d)) {
+      case DpoType::adj: {
+        pm.adj = Dpo::index(d);
+        const Adj* a = adjs().get(pm.adj);
+        next[i] = a && a->complete ? self.next[kLookupRewrite] : self.next[kLookupResolve];
+        break;
+      }
+      case DpoType::glean:
+        pm.adj = Dpo::index(d);
+        next[i] = self.next[kLookupResolve];
+        break;
+      case DpoType::local:
+        next[i] = self.next[kLookupLocal];
+        break;
+      case DpoType::drop:
+        pm.error = uint16_t(self.error_base + kLookupBlackhole);
+        next[i] = self.next[kLookupDrop];
+        break;
+      case DpoType::prohibit:
+        want_icmp(m, icmp.type, icmp.prohibited);
+        t.count_error(self, kLookupProhibit);
+        next[i] = self.next[kLookupIcmp];
+        break;
+      default:  // unreach: no route
+        want_icmp(m, icmp.type, icmp.no_route);
+        t.count_error(self, kLookupNoRoute);
+        next[i] = self.next[kLookupIcmp];
+        break;
+    }
+    // Only forwarding decisions are reused (errors set per-packet state).
+    bool reusable = single && (next[i] == self.next[kLookupRewrite] || next[i] == self.next[kLookupLocal]);
+    last_leaf = reusable ? leaf[i] : ~1u;
+    last_dpo = d;
+    last_next = next[i];
+    if (__builtin_expect(pm.flags & kTraced, 0))
+      t.trace(self, m, "fib %u lb %u dpo %s/%u hash 0x%08x", pm.vrf, leaf[i],
+              Registry::get().nodes()[next[i]]->name.c_str(), Dpo::index(d), pm.flow_hash);
+  }
+  t.enqueue_nexts(p, next, n);
+}
+
+}  // namespace vp
