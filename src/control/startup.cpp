@@ -78,6 +78,10 @@ StartupConfig load_startup(const std::string& path) {
   c.cli_socket = get<std::string>(t, "cli", "socket", "", path);
   c.cli_mode = uint32_t(std::stoul(get<std::string>(t, "cli", "mode", "0660", path), nullptr, 8));
   c.cli_group = get<std::string>(t, "cli", "group", "", path);
+  c.api_socket = get<std::string>(t, "api", "socket", "", path);
+  c.api_mode = uint32_t(std::stoul(get<std::string>(t, "api", "mode", "0660", path), nullptr, 8));
+  c.api_group = get<std::string>(t, "api", "group", "", path);
+  c.api_tcp = get<std::string>(t, "api", "tcp", "", path);
   c.log_level = get<std::string>(t, "log", "level", c.log_level, path);
   c.log_target = get<std::string>(t, "log", "target", c.log_target, path);
   c.exec_file = get<std::string>(t, "startup", "exec", "", path);
@@ -95,6 +99,7 @@ void finish_defaults(StartupConfig& c) {
   if (c.instance.empty() || c.instance.find('/') != std::string::npos) fail("bad instance name '{}'", c.instance);
   if (c.state_dir.empty()) c.state_dir = "/run/vplane/" + c.instance;
   if (c.cli_socket.empty()) c.cli_socket = c.instance == "vplane" ? "/run/vplane/cli.sock" : c.state_dir + "/cli.sock";
+  if (c.api_socket.empty()) c.api_socket = c.instance == "vplane" ? "/run/vplane/api.sock" : c.state_dir + "/api.sock";
   c.eal.instance = c.instance;
 }
 

@@ -15,6 +15,10 @@ struct StartupConfig {
   std::string cli_socket;  // default: /run/vplane/cli.sock, or /run/vplane/<instance>/cli.sock
   uint32_t cli_mode = 0660;
   std::string cli_group;
+  std::string api_socket;  // default: /run/vplane/api.sock, or /run/vplane/<instance>/api.sock
+  uint32_t api_mode = 0660;
+  std::string api_group;
+  std::string api_tcp;  // loopback "127.0.0.1:<port>"; empty: no TCP
   std::string log_level = "info";
   std::string log_target = "stderr";
   std::string exec_file;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "api/server.hpp"
 #include "control/cli.hpp"
 #include "control/cli_server.hpp"
 #include "control/event_loop.hpp"
@@ -40,10 +41,12 @@ std::string read_file(const std::string& p) {
 int main(int argc, char** argv) {
   using namespace vp;
   CLI::App app{"vplaned - vplane vector packet processing dataplane daemon"};
-  std::string cfg_file, cli_socket, exec_file, name, huge, log_level;
+  std::string cfg_file, cli_socket, api_socket, api_tcp, exec_file, name, huge, log_level;
   int workers = -1;
   app.add_option("-c,--config", cfg_file, "startup file (TOML)");
   app.add_option("--cli-socket", cli_socket, "CLI socket path (overrides the file)");
+  app.add_option("--api-socket", api_socket, "gRPC API socket path (overrides the file)");
+  app.add_option("--api-tcp", api_tcp, "also serve the API on this loopback address, e.g. 127.0.0.1:50051");
   app.add_option("--workers", workers, "worker threads; 0 = the main thread forwards (single-thread mode)");
   app.add_option("--exec", exec_file, "file of CLI commands run at start");
   app.add_option("--name", name, "instance name (DPDK file prefix, state dir); default vplane");
@@ -56,6 +59,8 @@ int main(int argc, char** argv) {
     if (!cfg_file.empty()) c = load_startup(cfg_file);
     if (!name.empty()) c.instance = name;
     if (!cli_socket.empty()) c.cli_socket = cli_socket;
+    if (!api_socket.empty()) c.api_socket = api_socket;
+    if (!api_tcp.empty()) c.api_tcp = api_tcp;
     if (workers >= 0) c.threads.workers = uint32_t(workers);
     if (!exec_file.empty()) c.exec_file = exec_file;
     if (!log_level.empty()) c.log_level = log_level;
@@ -73,6 +78,7 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<EventLoop> loop;
   std::unique_ptr<CliServer> cli;
+  std::unique_ptr<api::Server> api_server;
   try {
     Registry::get().finalize();
     Arcs::get().finalize();
@@ -82,6 +88,8 @@ int main(int argc, char** argv) {
     run_inits();
     loop = std::make_unique<EventLoop>();
     cli = std::make_unique<CliServer>(*loop, c.cli_socket, c.cli_mode, c.cli_group);
+    api_server =
+        std::make_unique<api::Server>(*loop, api::ServerConfig{c.api_socket, c.api_mode, c.api_group, c.api_tcp});
     loop->every(10, [] {
       rcu().reclaim();
       capture_poll();
@@ -101,8 +109,8 @@ int main(int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
-  log::info("vplaned '{}' ready: {} worker(s), {} memory, CLI on {}", c.instance, c.threads.workers,
-            eal().hugepages ? "hugepage" : "ordinary", c.cli_socket);
+  log::info("vplaned '{}' ready: {} worker(s), {} memory, CLI on {}, API on {}", c.instance, c.threads.workers,
+            eal().hugepages ? "hugepage" : "ordinary", c.cli_socket, c.api_socket);
 
   auto& th = threads();
   uint32_t busy = 0;
@@ -116,6 +124,7 @@ int main(int argc, char** argv) {
     }
   }
   log::info("vplaned '{}' stopping", c.instance);
+  api_server.reset();
   th.stop();
   cli.reset();
   ifs().unwatch_all();

@@ -10,6 +10,7 @@
 #include "infra/error.hpp"
 #include "infra/tsc.hpp"
 #include "io/eal.hpp"
+#include "io/if_ops.hpp"
 #include "io/input.hpp"
 #include "io/interface.hpp"
 #include "io/pg/stream.hpp"
@@ -129,6 +130,20 @@ void stream_new(Args& a, Out& o) {
   o.line("{}", name);
 }
 
+}  // namespace
+
+uint32_t ops::create_pg(uint32_t n) {
+  if (n > 65535) fail("pg interface number {} is out of range (0-65535)", n);
+  std::string name = fmt::format("pg{}", n);
+  if (ifs().name_taken(name)) fail("{} already exists", name);
+  Interface& i = ifs().add(name, IfKind::pg, std::make_unique<PgPort>(), "create packet-generator interface " + name);
+  i.mac.b = {0x02, 0xfe, 0x70, 0x67, uint8_t(i.index >> 8), uint8_t(i.index)};
+  ifs().publish(i);
+  return i.index;
+}
+
+namespace {
+
 CliRegistration cmds[] = {
     {{"create packet-generator interface", "create packet-generator interface pg<n>",
       "a packet-generator interface (streams enter the graph through it)",
@@ -136,12 +151,8 @@ CliRegistration cmds[] = {
         auto name = a.word("interface name");
         a.end();
         if (name.rfind("pg", 0) != 0) fail("packet-generator interfaces are named pg<n>, not '{}'", name);
-        parse_uint(name.substr(2), 65535, "pg interface number");
-        Interface& i =
-            ifs().add(name, IfKind::pg, std::make_unique<PgPort>(), "create packet-generator interface " + name);
-        i.mac.b = {0x02, 0xfe, 0x70, 0x67, uint8_t(i.index >> 8), uint8_t(i.index)};
-        ifs().publish(i);
-        o.line("{}", name);
+        uint32_t idx = ops::create_pg(uint32_t(parse_uint(name.substr(2), 65535, "pg interface number")));
+        o.line("{}", ifs().at(idx)->name);
       }}},
     {{"delete packet-generator interface", "delete packet-generator interface <if>",
       "remove a pg interface and its streams",
@@ -154,7 +165,8 @@ CliRegistration cmds[] = {
         std::erase_if(g_streams, [idx](auto& kv) { return kv.second->sw_if == idx; });
       }}},
     {{"packet-generator new",
-      "packet-generator new name <s> [interface <pg-if>] [node <node>] size <n>[-<m>] [count <n>] [rate <pps>] [dst-list <file>] "
+      "packet-generator new name <s> [interface <pg-if>] [node <node>] size <n>[-<m>] [count <n>] [rate <pps>] "
+      "[dst-list <file>] "
       "data { ... }",
       "define a stream (VPP's pg data syntax, or hex)", stream_new}},
     {{"packet-generator enable-stream", "packet-generator enable-stream [<name>]", "start a stream (all when no name)",

@@ -75,6 +75,7 @@ void Neighbors::set(uint32_t sw_if, const IpAddr& ip, const Mac& mac, bool is_st
   adj_table().neighbor_changed(sw_if, ip, &mac);
   if (fresh) host_route(*i, ip, true);
   g_gen.fetch_add(1, std::memory_order_release);
+  for (auto& w : watchers_) w(sw_if, ip, &mac, map_[key].is_static);
 }
 
 bool Neighbors::del(uint32_t sw_if, const IpAddr& ip) {
@@ -83,6 +84,7 @@ bool Neighbors::del(uint32_t sw_if, const IpAddr& ip) {
   map_.erase(it);
   adj_table().neighbor_changed(sw_if, ip, nullptr);
   if (Interface* i = ifs().at(sw_if)) host_route(*i, ip, false);
+  for (auto& w : watchers_) w(sw_if, ip, nullptr, false);
   return true;
 }
 

@@ -6,6 +6,7 @@
 // per resolved neighbour so that lookups for it hit a complete adjacency
 // directly.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <vector>
 
@@ -42,11 +43,15 @@ class Neighbors {
   };
   const std::map<std::pair<uint32_t, IpAddr>, Entry>& all() const { return map_; }
   uint64_t age_ns = 300ull * 1000000000ull;
+  // Main thread: told of every entry that appears, changes (mac) or goes (nullptr).
+  using Watcher = std::function<void(uint32_t sw_if, const IpAddr& ip, const Mac* mac, bool is_static)>;
+  void watch(Watcher w) { watchers_.push_back(std::move(w)); }
 
  private:
   std::map<std::pair<uint32_t, IpAddr>, Entry> map_;
   rte_ring* ring_ = nullptr;
   uint32_t gen_ = 0;
+  std::vector<Watcher> watchers_;
 };
 
 Neighbors& neighbors();

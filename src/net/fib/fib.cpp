@@ -61,12 +61,6 @@ IpAddr ip_of_key(u128 k) {
   return a;
 }
 
-struct SrcPaths {
-  RouteSource src;
-  RouteKind kind;
-  std::vector<RoutePath> paths;
-};
-
 template <class K>
 struct FibEntry {
   K prefix;  // host order, masked
@@ -347,44 +341,22 @@ void Fib<K>::update(Entry* e) {
 }
 
 template <class K>
-void Fib<K>::add(uint32_t fib, const Prefix& pin, RouteSource src, RouteKind kind, const RoutePath* path) {
-  if (pin.addr.v6 != (kBits == 128)) fail("{} is not an {} prefix", pin.str(), family());
+void Fib<K>::check_add(uint32_t fib, const Prefix& p, RouteKind kind, const RoutePath* path) const {
+  if (p.addr.v6 != (kBits == 128)) fail("{} is not an {} prefix", p.str(), family());
+  if (p.len > kBits) fail("{}: prefix length out of range", p.str());
   if (fib >= tables_.size() || !tables_[fib]) fail("no {} table with index {}", family(), fib);
   if (kind == RouteKind::paths && !path) fail("a route needs a path");
   if (path && path->weight == 0) fail("weight must be at least 1");
   if (path && path->sw_if != ~0u && !ifs().at(path->sw_if)) fail("no interface with index {}", path->sw_if);
   if (path && path->has_nh) check_family(path->nh);
+}
+
+template <class K>
+void Fib<K>::create(uint32_t fib, const Prefix& p, SrcPaths sp) {
   Table& t = *tables_[fib];
-  Prefix p = pin.masked();
   K a = key(p.addr);
-  Entry* e = find_exact(t, a, p.len);
-  if (e) {
-    auto it = std::find_if(e->srcs.begin(), e->srcs.end(), [&](auto& s) { return s.src == src; });
-    if (it != e->srcs.end() && it->kind == kind && kind == RouteKind::paths) {
-      if (std::find(it->paths.begin(), it->paths.end(), *path) != it->paths.end()) {
-        for (auto& q : it->paths)
-          if (q == *path) q.weight = path->weight;
-      } else {
-        if (it->paths.size() >= kMaxPaths) fail("{} already has {} paths (the most ECMP takes)", p.str(), kMaxPaths);
-        it->paths.push_back(*path);
-      }
-    } else if (it != e->srcs.end()) {
-      it->kind = kind;
-      it->paths.clear();
-      if (path) it->paths.push_back(*path);
-    } else {
-      e->srcs.push_back({src, kind, {}});
-      if (path) e->srcs.back().paths.push_back(*path);
-      std::stable_sort(e->srcs.begin(), e->srcs.end(), [](auto& x, auto& y) {
-        return g_source_priority[size_t(x.src)] < g_source_priority[size_t(y.src)];
-      });
-    }
-    update(e);
-    return;
-  }
-  e = new Entry{a, p.len, fib, lbs().alloc(), {}, {}, {}, {}};
-  e->srcs.push_back({src, kind, {}});
-  if (path) e->srcs.back().paths.push_back(*path);
+  auto* e = new Entry{a, p.len, fib, lbs().alloc(), {}, {}, {}, {}};
+  e->srcs.push_back(std::move(sp));
   Entry* parent = cover(t, a, p.len);
   t.by_len[p.len][a] = e;
   t.lens[p.len] = true;
@@ -400,6 +372,64 @@ void Fib<K>::add(uint32_t fib, const Prefix& pin, RouteSource src, RouteKind kin
       if (up.has_nh && up.sw_if == ~0u && (key(up.nh) & mask<K>(p.len)) == a) again.push_back(u);
   for (Entry* d : again)
     if (d != e) update(d);
+}
+
+template <class K>
+void Fib<K>::add(uint32_t fib, const Prefix& pin, RouteSource src, RouteKind kind, const RoutePath* path) {
+  check_add(fib, pin, kind, path);
+  Table& t = *tables_[fib];
+  Prefix p = pin.masked();
+  Entry* e = find_exact(t, key(p.addr), p.len);
+  if (!e) {
+    SrcPaths sp{src, kind, {}};
+    if (path) sp.paths.push_back(*path);
+    return create(fib, p, std::move(sp));
+  }
+  auto it = std::find_if(e->srcs.begin(), e->srcs.end(), [&](auto& s) { return s.src == src; });
+  if (it != e->srcs.end() && it->kind == kind && kind == RouteKind::paths) {
+    if (std::find(it->paths.begin(), it->paths.end(), *path) != it->paths.end()) {
+      for (auto& q : it->paths)
+        if (q == *path) q.weight = path->weight;
+    } else {
+      if (it->paths.size() >= kMaxPaths) fail("{} already has {} paths (the most ECMP takes)", p.str(), kMaxPaths);
+      it->paths.push_back(*path);
+    }
+  } else if (it != e->srcs.end()) {
+    it->kind = kind;
+    it->paths.clear();
+    if (path) it->paths.push_back(*path);
+  } else {
+    e->srcs.push_back({src, kind, {}});
+    if (path) e->srcs.back().paths.push_back(*path);
+    std::stable_sort(e->srcs.begin(), e->srcs.end(), [](auto& x, auto& y) {
+      return g_source_priority[size_t(x.src)] < g_source_priority[size_t(y.src)];
+    });
+  }
+  update(e);
+}
+
+template <class K>
+void Fib<K>::replace(uint32_t fib, const Prefix& pin, RouteSource src, RouteKind kind,
+                     const std::vector<RoutePath>& paths) {
+  if (kind == RouteKind::paths && paths.empty()) fail("a route needs a path");
+  if (paths.size() > kMaxPaths) fail("{} paths: ECMP takes {} at most", paths.size(), kMaxPaths);
+  for (auto& path : paths) check_add(fib, pin, kind, &path);
+  check_add(fib, pin, kind, paths.empty() ? nullptr : &paths[0]);
+  Table& t = *tables_[fib];
+  Prefix p = pin.masked();
+  SrcPaths sp{src, kind, kind == RouteKind::paths ? paths : std::vector<RoutePath>{}};
+  Entry* e = find_exact(t, key(p.addr), p.len);
+  if (!e) return create(fib, p, std::move(sp));
+  auto it = std::find_if(e->srcs.begin(), e->srcs.end(), [&](auto& s) { return s.src == src; });
+  if (it != e->srcs.end()) {
+    *it = std::move(sp);
+  } else {
+    e->srcs.push_back(std::move(sp));
+    std::stable_sort(e->srcs.begin(), e->srcs.end(), [](auto& x, auto& y) {
+      return g_source_priority[size_t(x.src)] < g_source_priority[size_t(y.src)];
+    });
+  }
+  update(e);
 }
 
 template <class K>
@@ -419,6 +449,17 @@ void Fib<K>::remove(Table& t, Entry* e) {
   lb_summary().set(e->lb, Dpo::make(DpoType::unreach));
   lbs().release(e->lb);
   delete e;
+}
+
+template <class K>
+bool Fib<K>::has(uint32_t fib, const Prefix& pin, RouteSource src, const RoutePath* path) const {
+  if (pin.addr.v6 != (kBits == 128) || fib >= tables_.size() || !tables_[fib] || pin.len > kBits) return false;
+  Prefix p = pin.masked();
+  auto it = tables_[fib]->by_len[p.len].find(key(p.addr));
+  if (it == tables_[fib]->by_len[p.len].end()) return false;
+  for (auto& s : it->second->srcs)
+    if (s.src == src) return !path || std::find(s.paths.begin(), s.paths.end(), *path) != s.paths.end();
+  return false;
 }
 
 template <class K>

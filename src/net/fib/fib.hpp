@@ -57,6 +57,11 @@ IpAddr ip_of_key(u128 k);
 
 template <class K>
 struct FibEntry;
+struct SrcPaths {
+  RouteSource src;
+  RouteKind kind;
+  std::vector<RoutePath> paths;
+};
 
 template <class K>
 class Fib {
@@ -73,6 +78,11 @@ class Fib {
 
   // Adds one path (kind paths) or sets a special kind, for a source.
   void add(uint32_t fib, const Prefix& p, RouteSource src, RouteKind kind, const RoutePath* path = nullptr);
+  // The source's route for p becomes exactly kind/paths, in one change that
+  // workers see at once (no moment without a route).
+  void replace(uint32_t fib, const Prefix& p, RouteSource src, RouteKind kind, const std::vector<RoutePath>& paths);
+  // Whether the source has a route for p (with that path, when given).
+  bool has(uint32_t fib, const Prefix& p, RouteSource src, const RoutePath* path = nullptr) const;
   // Removes one path; without a path, everything the source had for p.
   // Returns false when there was nothing to remove.
   bool del(uint32_t fib, const Prefix& p, RouteSource src, const RoutePath* path = nullptr);
@@ -108,6 +118,8 @@ class Fib {
   void unresolve(Entry* e);
   uint32_t resolve_path(Entry* e, const RoutePath& p);
   void remove(Table& t, Entry* e);
+  void check_add(uint32_t fib, const Prefix& p, RouteKind kind, const RoutePath* path) const;
+  void create(uint32_t fib, const Prefix& p, SrcPaths sp);
   std::vector<std::unique_ptr<Table>> tables_;  // by fib index
 };
 

@@ -219,6 +219,71 @@ void route_del(const Route& r) {
          r.table);
 }
 
+namespace {
+Route one(const RouteSpec& r, const RoutePath* p) {
+  Route x;
+  x.prefix = r.prefix;
+  x.table = r.table;
+  x.source = r.source;
+  x.kind = r.kind;
+  if (p) x.path = *p;
+  return x;
+}
+
+uint32_t fib_index(const RouteSpec& r) {
+  return r.prefix.addr.v6 ? fib6().index_of(r.table) : fib4().index_of(r.table);
+}
+
+bool fib_has(const RouteSpec& r, const RoutePath* p) {
+  uint32_t fib = fib_index(r);
+  return r.prefix.addr.v6 ? fib6().has(fib, r.prefix, r.source, p) : fib4().has(fib, r.prefix, r.source, p);
+}
+}  // namespace
+
+void route_check(const RouteSpec& r, RouteOp op) {
+  if (r.prefix.len > (r.prefix.addr.v6 ? 128 : 32)) fail("{}: prefix length out of range", r.prefix.str());
+  fib_index(r);
+  if (op == RouteOp::del) {
+    if (r.paths.empty() && !fib_has(r, nullptr))
+      fail("no such route: {} from source {} in table {}", r.prefix.str(), source_name(r.source), r.table);
+    for (auto& p : r.paths)
+      if (!fib_has(r, &p))
+        fail("no such route: {}{} in table {}", r.prefix.str(), p.has_nh ? " via " + p.nh.str() : "", r.table);
+    return;
+  }
+  if (r.kind == RouteKind::paths && r.paths.empty()) fail("{}: a route needs a path", r.prefix.str());
+  if (r.kind != RouteKind::paths && !r.paths.empty())
+    fail("{}: a drop/unreachable/prohibit route has no paths", r.prefix.str());
+  if (r.paths.size() > kMaxPaths)
+    fail("{}: {} paths, ECMP takes {} at most", r.prefix.str(), r.paths.size(), kMaxPaths);
+  check_route(one(r, nullptr));
+  for (auto& p : r.paths) {
+    if (!p.has_nh && p.sw_if == ~0u) fail("{}: a path needs a next hop or an interface", r.prefix.str());
+    if (p.weight == 0) fail("{}: weight must be at least 1", r.prefix.str());
+    check_route(one(r, &p));
+  }
+}
+
+void route_apply(const RouteSpec& r, RouteOp op) {
+  route_check(r, op);
+  switch (op) {
+    case RouteOp::add:
+      if (r.paths.empty()) return route_add(one(r, nullptr));
+      for (auto& p : r.paths) route_add(one(r, &p));
+      return;
+    case RouteOp::del:
+      if (r.paths.empty()) return route_del(one(r, nullptr));
+      for (auto& p : r.paths) route_del(one(r, &p));
+      return;
+    case RouteOp::replace:
+      if (r.prefix.addr.v6)
+        fib6().replace(fib_index(r), r.prefix, r.source, r.kind, r.paths);
+      else
+        fib4().replace(fib_index(r), r.prefix, r.source, r.kind, r.paths);
+      return;
+  }
+}
+
 void neighbor_add(uint32_t sw_if, const IpAddr& ip, const Mac& mac) {
   Interface& i = by_index(sw_if);
   if (ip.v6 && !i.ip6_on) fail("IPv6 is not enabled on {}: give it an IPv6 address first", i.name);

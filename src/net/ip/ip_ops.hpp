@@ -30,6 +30,20 @@ void route_add(const Route& r);
 // With no path: every path the source has for the prefix.
 void route_del(const Route& r);
 
+// Route changes with any number of paths (the API's batches). check
+// validates against the current state and changes nothing; apply checks
+// first, then applies completely.
+enum class RouteOp { add, del, replace };
+struct RouteSpec {
+  Prefix prefix;
+  uint32_t table = 0;
+  RouteSource source = RouteSource::api;
+  RouteKind kind = RouteKind::paths;
+  std::vector<RoutePath> paths;
+};
+void route_check(const RouteSpec& r, RouteOp op);
+void route_apply(const RouteSpec& r, RouteOp op);
+
 void neighbor_add(uint32_t sw_if, const IpAddr& ip, const Mac& mac);
 void neighbor_del(uint32_t sw_if, const IpAddr& ip);
 

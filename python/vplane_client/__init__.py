@@ -1,0 +1,171 @@
+"""Python client for vplane's gRPC API (proto/vplane/v1/vplane.proto).
+
+    from vplane_client import Client
+    c = Client("unix:/run/vplane/api.sock")
+    lo = c.create_loopback()
+    c.set_address(lo, "192.0.2.1/24")
+    c.apply([c.route("198.51.100.0/24", via="192.0.2.2")])
+
+Addresses and prefixes are given as text here and sent as bytes. The
+generated stubs come from the build (build/python, made by CMake with
+Debian's protoc and grpc_python_plugin); VPLANE_PYTHON_STUBS points
+elsewhere.
+"""
+import ipaddress
+import os
+import sys
+
+_STUBS = os.environ.get("VPLANE_PYTHON_STUBS",
+                        os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "python"))
+if _STUBS not in sys.path:
+    sys.path.insert(0, os.path.abspath(_STUBS))
+
+import grpc  # noqa: E402
+from vplane.v1 import vplane_pb2 as pb  # noqa: E402
+from vplane.v1 import vplane_pb2_grpc as rpc  # noqa: E402
+
+__all__ = ["Client", "pb", "ip_bytes", "prefix", "ApiError"]
+
+ApiError = grpc.RpcError
+
+
+def ip_bytes(addr):
+    return ipaddress.ip_address(addr).packed
+
+
+def prefix(text):
+    net = ipaddress.ip_network(text, strict=False)
+    return pb.IpPrefix(address=ipaddress.ip_interface(text).ip.packed if "/" in text else net.network_address.packed,
+                       length=net.prefixlen)
+
+
+def ip_text(b):
+    return str(ipaddress.ip_address(b)) if b else ""
+
+
+class Client:
+    def __init__(self, target="unix:/run/vplane/api.sock", timeout=60):
+        self.channel = grpc.insecure_channel(target, options=[("grpc.max_receive_message_length", 64 << 20),
+                                                              ("grpc.max_send_message_length", 64 << 20)])
+        self.timeout = timeout
+        self.system = rpc.SystemStub(self.channel)
+        self.interfaces_ = rpc.InterfacesStub(self.channel)
+        self.tables = rpc.TablesStub(self.channel)
+        self.routes = rpc.RoutesStub(self.channel)
+        self.neighbors_ = rpc.NeighborsStub(self.channel)
+        self.config = rpc.ConfigStub(self.channel)
+        self.events = rpc.EventsStub(self.channel)
+
+    def close(self):
+        self.channel.close()
+
+    # System
+    def version(self):
+        return self.system.Version(pb.VersionRequest(), timeout=self.timeout)
+
+    def ping(self, cookie=1):
+        return self.system.Ping(pb.PingRequest(cookie=cookie), timeout=self.timeout).cookie
+
+    # Interfaces
+    def interfaces(self):
+        return list(self.interfaces_.List(pb.ListInterfacesRequest(), timeout=self.timeout).interfaces)
+
+    def interface(self, name):
+        for i in self.interfaces():
+            if i.name == name:
+                return i
+        raise KeyError(name)
+
+    def _create(self, **kind):
+        return self.interfaces_.Create(pb.CreateInterfaceRequest(**kind), timeout=self.timeout).sw_if_index
+
+    def create_loopback(self, mac=None):
+        return self._create(loopback=pb.CreateInterfaceRequest.Loopback(mac=bytes.fromhex(mac.replace(":", ""))
+                                                                        if mac else b""))
+
+    def create_af_packet(self, host_if):
+        return self._create(af_packet=pb.CreateInterfaceRequest.AfPacket(host_if=host_if))
+
+    def create_af_xdp(self, host_if, name=""):
+        return self._create(af_xdp=pb.CreateInterfaceRequest.AfXdp(host_if=host_if, name=name))
+
+    def create_null_sink(self, instance=0):
+        return self._create(null_sink=pb.CreateInterfaceRequest.NullSink(instance=instance))
+
+    def delete_interface(self, idx):
+        self.interfaces_.Delete(pb.InterfaceRequest(sw_if_index=idx), timeout=self.timeout)
+
+    def set_state(self, idx, up=True):
+        self.interfaces_.SetAdminState(pb.SetAdminStateRequest(sw_if_index=idx, up=up), timeout=self.timeout)
+
+    def set_mtu(self, idx, mtu):
+        self.interfaces_.SetMtu(pb.SetMtuRequest(sw_if_index=idx, mtu=mtu), timeout=self.timeout)
+
+    def set_address(self, idx, pfx, delete=False):
+        self.interfaces_.SetAddress(pb.InterfaceAddressRequest(sw_if_index=idx, prefix=prefix(pfx), **{"del": delete}),
+                                    timeout=self.timeout)
+
+    def set_table(self, idx, table, ip6=False):
+        self.interfaces_.SetTable(pb.SetInterfaceTableRequest(sw_if_index=idx, table=table, ip6=ip6),
+                                  timeout=self.timeout)
+
+    # Tables
+    def add_table(self, table, ip6=False):
+        self.tables.Add(pb.TableRequest(table=table, ip6=ip6), timeout=self.timeout)
+
+    def del_table(self, table, ip6=False):
+        self.tables.Del(pb.TableRequest(table=table, ip6=ip6), timeout=self.timeout)
+
+    # Routes
+    @staticmethod
+    def route(pfx, via=None, interface=None, table=0, weight=0, kind=pb.ROUTE_PATHS, source=pb.SOURCE_API,
+              paths=None):
+        """A Route message; via/interface make one path, paths=[(via, interface, weight), ...] several."""
+        r = pb.Route(table=table, prefix=prefix(pfx), kind=kind, source=source)
+        for v, i, w in (paths if paths is not None else ([(via, interface, weight)] if via or interface is not None
+                                                          else [])):
+            p = r.paths.add(next_hop=ip_bytes(v) if v else b"", weight=w)
+            if i is not None:
+                p.sw_if_index = i
+        return r
+
+    def apply(self, routes, op=pb.ROUTE_ADD, atomic=False, batch_id=0):
+        """One batch; routes: Route messages, or (op, Route) pairs. Returns the BatchReply."""
+        b = pb.RouteBatch(atomic=atomic, batch_id=batch_id)
+        for r in routes:
+            o, r = r if isinstance(r, tuple) else (op, r)
+            b.updates.add(op=o, route=r)
+        return self.routes.Apply(b, timeout=self.timeout)
+
+    def stream(self, batches):
+        """batches: an iterable of RouteBatch; yields a BatchReply per batch, in order."""
+        return self.routes.Stream(iter(batches), timeout=None)
+
+    def dump(self, table=0, ip6=False, page_size=1000):
+        token = b""
+        while True:
+            r = self.routes.Dump(pb.RouteDumpRequest(table=table, ip6=ip6, page_size=page_size, page_token=token),
+                                 timeout=self.timeout)
+            yield from r.routes
+            token = r.next_page_token
+            if not token:
+                return
+
+    def lookup(self, addr, table=0):
+        return self.routes.Lookup(pb.RouteLookupRequest(table=table, address=ip_bytes(addr)), timeout=self.timeout)
+
+    # Neighbours
+    def set_neighbor(self, idx, ip, mac=None, delete=False):
+        n = pb.Neighbor(sw_if_index=idx, ip=ip_bytes(ip), mac=bytes.fromhex(mac.replace(":", "")) if mac else b"")
+        self.neighbors_.Set(pb.NeighborRequest(neighbor=n, **{"del": delete}), timeout=self.timeout)
+
+    def neighbors(self):
+        return list(self.neighbors_.List(pb.ListNeighborsRequest(), timeout=self.timeout).neighbors)
+
+    # Configuration and events
+    def running_config(self):
+        return list(self.config.Running(pb.RunningConfigRequest(), timeout=self.timeout).commands)
+
+    def watch(self):
+        """Yields Event messages until the call is cancelled (.cancel() on the returned iterator)."""
+        return self.events.Watch(pb.WatchRequest())

@@ -1,0 +1,146 @@
+// Routes (batches, the client stream, paged dump, lookup) and Events.
+#include <chrono>
+#include <map>
+
+#include "api/convert.hpp"
+#include "api/events.hpp"
+#include "api/route_batch.hpp"
+#include "api/services.hpp"
+#include "vplane/v1/vplane.grpc.pb.h"
+
+namespace vp::api {
+
+namespace {
+using grpc::ServerContext;
+using grpc::Status;
+
+template <class K>
+void show_to(const typename Fib<K>::ShowEntry& e, uint32_t table, pb::Route* r) {
+  r->set_table(table);
+  prefix_to(e.prefix, r->mutable_prefix());
+  r->set_kind(kind_to(e.kind));
+  r->set_source(source_to(e.src));
+  for (auto& p : e.paths) {
+    auto* x = r->add_paths();
+    if (p.has_nh) x->set_next_hop(ip_bytes(p.nh));
+    if (p.sw_if != ~0u) x->set_sw_if_index(p.sw_if);
+    x->set_weight(p.weight);
+  }
+}
+
+// A dump walks a snapshot of the table's prefixes taken by its first page,
+// so that paging a million routes costs one sort, not one per page. Routes
+// deleted meanwhile are skipped; routes added meanwhile are not seen.
+struct Snapshot {
+  std::vector<Prefix> prefixes;
+  std::chrono::steady_clock::time_point used;
+};
+
+class RoutesSvc final : public pb::Routes::Service {
+ public:
+  explicit RoutesSvc(Ctx& c) : c_(c) {}
+  Status Apply(ServerContext*, const pb::RouteBatch* b, pb::BatchReply* r) override {
+    return c_.on_main([&] { apply_batch(*b, r); });
+  }
+  Status Stream(ServerContext* ctx, grpc::ServerReaderWriter<pb::BatchReply, pb::RouteBatch>* s) override {
+    pb::RouteBatch b;
+    while (!c_.stopping && s->Read(&b)) {
+      pb::BatchReply r;
+      Status st = c_.on_main([&] { apply_batch(b, &r); });
+      if (!st.ok()) return st;
+      // Applied before acknowledged: a client gone now loses nothing it saw acknowledged.
+      if (!s->Write(r)) break;
+    }
+    (void)ctx;
+    return Status::OK;
+  }
+  Status Dump(ServerContext*, const pb::RouteDumpRequest* q, pb::RouteDumpReply* r) override {
+    return c_.on_main([&] { q->ip6() ? dump(fib6(), *q, r) : dump(fib4(), *q, r); });
+  }
+  Status Lookup(ServerContext*, const pb::RouteLookupRequest* q, pb::Route* r) override {
+    bool found = false;
+    Status st = c_.on_main([&] {
+      IpAddr a = ip_from(q->address(), "address");
+      if (a.v6) {
+        auto e = fib6().lookup_show(fib6().index_of(q->table()), a);
+        if ((found = e.has_value())) show_to<u128>(*e, q->table(), r);
+      } else {
+        auto e = fib4().lookup_show(fib4().index_of(q->table()), a);
+        if ((found = e.has_value())) show_to<uint32_t>(*e, q->table(), r);
+      }
+    });
+    if (st.ok() && !found) return {grpc::StatusCode::NOT_FOUND, "no route"};
+    return st;
+  }
+
+ private:
+  template <class K>
+  void dump(Fib<K>& f, const pb::RouteDumpRequest& q, pb::RouteDumpReply* r) {
+    uint32_t fib = f.index_of(q.table());
+    uint32_t page = q.page_size() ? std::min<uint32_t>(q.page_size(), 100000) : 1000;
+    auto now = std::chrono::steady_clock::now();
+    std::erase_if(snaps_, [&](auto& kv) { return now - kv.second.used > std::chrono::minutes(1); });
+    uint64_t id, off;
+    if (q.page_token().empty()) {
+      id = ++next_snap_;
+      Snapshot& s = snaps_[id];
+      for (auto& e : f.dump(fib)) s.prefixes.push_back(e.prefix);
+      off = 0;
+    } else {
+      if (q.page_token().size() != 16) fail("bad page_token");
+      std::memcpy(&id, q.page_token().data(), 8);
+      std::memcpy(&off, q.page_token().data() + 8, 8);
+      if (!snaps_.count(id)) fail("page_token expired (a dump must continue within a minute): start again");
+    }
+    Snapshot& s = snaps_[id];
+    s.used = now;
+    r->set_total(s.prefixes.size());
+    uint64_t end = std::min<uint64_t>(s.prefixes.size(), off + page);
+    for (uint64_t k = off; k < end; k++) {
+      auto e = f.dump(fib, &s.prefixes[k]);
+      if (!e.empty()) show_to<K>(e[0], q.table(), r->add_routes());
+    }
+    if (end < s.prefixes.size()) {
+      std::string tok(16, '\0');
+      std::memcpy(tok.data(), &id, 8);
+      std::memcpy(tok.data() + 8, &end, 8);
+      r->set_next_page_token(tok);
+    } else {
+      snaps_.erase(id);
+    }
+  }
+  Ctx& c_;
+  std::map<uint64_t, Snapshot> snaps_;  // main thread only
+  uint64_t next_snap_ = 0;
+};
+
+class EventsSvc final : public pb::Events::Service {
+ public:
+  explicit EventsSvc(Ctx& c) : c_(c) {}
+  Status Watch(ServerContext* ctx, const pb::WatchRequest*, grpc::ServerWriter<pb::Event>* w) override {
+    auto sub = event_hub().subscribe();
+    while (!c_.stopping && !ctx->IsCancelled()) {
+      pb::Event e;
+      {
+        std::unique_lock g(sub->mu);
+        if (!sub->cv.wait_for(g, std::chrono::milliseconds(100), [&] { return !sub->q.empty(); })) continue;
+        e = std::move(sub->q.front());
+        sub->q.pop_front();
+        e.set_lost_before(sub->lost);
+        sub->lost = 0;
+      }
+      if (!w->Write(e)) break;
+    }
+    event_hub().unsubscribe(sub);
+    return Status::OK;
+  }
+
+ private:
+  Ctx& c_;
+};
+}  // namespace
+
+std::unique_ptr<grpc::Service> make_routes(Ctx& c) { return std::make_unique<RoutesSvc>(c); }
+std::unique_ptr<grpc::Service> make_events(Ctx& c) { return std::make_unique<EventsSvc>(c); }
+
+}  // namespace vp::api
