@@ -56,8 +56,9 @@ class Vplane:
         self.name = name
         self.dir = tempfile.mkdtemp(prefix=f"vplane-{name}-")
         self.sock = os.path.join(self.dir, "cli.sock")
+        self.api_sock = os.path.join(self.dir, "api.sock")
         self.log = os.path.join(self.dir, "vplaned.log")
-        args = [VPLANED, "--name", name, "--cli-socket", self.sock, "--hugepages", "no",
+        args = [VPLANED, "--name", name, "--cli-socket", self.sock, "--api-socket", self.api_sock, "--hugepages", "no",
                 "--workers", str(workers), *extra]
         if exec_file:
             args += ["--exec", exec_file]
@@ -99,6 +100,14 @@ class Vplane:
         if rc != 0:
             raise CliError(f"{cmd!r}: rc={rc} {err.strip()}")
         return json.loads(out)
+
+    def client(self):
+        """A Python API client (python/vplane_client) on this instance's socket."""
+        import sys
+        sys.path.insert(0, os.path.join(ROOT, "python"))
+        os.environ.setdefault("VPLANE_PYTHON_STUBS", os.path.join(BUILD, "python"))
+        from vplane_client import Client
+        return Client("unix:" + self.api_sock)
 
     def interface(self, name):
         for i in self.json("show interface"):

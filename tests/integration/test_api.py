@@ -1,0 +1,167 @@
+"""The gRPC API end to end: the Python client configures a routed lab from
+scratch, events arrive, batches and streams keep their promises, bad
+input is answered with errors, and the CLI and the API agree."""
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import grpc
+import pytest
+
+from vplane_harness import BUILD, ROOT, sh
+
+
+def ping(ns, addr, count=2):
+    return sh(["ip", "netns", "exec", ns, "ping", "-c", str(count), "-i", "0.2", "-W", "1", addr], check=False)
+
+
+def test_client_configures_a_routed_lab_and_traffic_flows(lab):
+    v = lab.vplane()
+    c = v.client()
+    assert c.ping(99) == 99 and c.version().api_version == 1
+    hosts = []
+    for n in (1, 2):
+        ns = lab.ns()
+        outer, inner = lab.veth(ns)
+        idx = c.create_af_packet(outer)
+        c.set_address(idx, f"10.8{n}.0.1/24")
+        c.set_state(idx, True)
+        sh(["ip", "-n", ns, "addr", "add", f"10.8{n}.0.2/24", "dev", inner])
+        sh(["ip", "-n", ns, "route", "add", "default", "via", f"10.8{n}.0.1"])
+        hosts.append((ns, idx))
+    sh(["ip", "-n", hosts[1][0], "addr", "add", "198.51.100.1/32", "dev", "lo"])
+    r = c.apply([c.route("198.51.100.0/24", via="10.82.0.2")])
+    assert r.applied == 1 and not r.rejected
+    assert ping(hosts[0][0], "10.82.0.2").returncode == 0
+    assert ping(hosts[0][0], "198.51.100.1").returncode == 0
+    got = c.lookup("198.51.100.1")
+    assert got.prefix.length == 24 and bytes(got.paths[0].next_hop) == bytes([10, 82, 0, 2])
+    names = {i.sw_if_index: i for i in c.interfaces()}
+    assert names[hosts[0][1]].counters.rx_packets > 0 and names[hosts[0][1]].admin_up
+    # The CLI sees what the API did, and the two running configurations agree.
+    assert v.cli("show running-config").splitlines() == c.running_config()
+    assert any(e["prefix"] == "198.51.100.0/24" for e in v.json("show ip fib")["entries"])
+
+
+def test_events_for_interface_and_neighbour_changes(lab):
+    v = lab.vplane()
+    c = v.client()
+    events = []
+    stream = c.watch()
+
+    def reader():
+        try:
+            for e in stream:
+                events.append(e)
+        except grpc.RpcError:
+            pass
+
+    t = threading.Thread(target=reader, daemon=True)
+    t.start()
+    time.sleep(0.3)
+    lo = c.create_loopback()
+    c.set_address(lo, "192.0.2.1/24")
+    c.set_state(lo, True)
+    c.set_neighbor(lo, "192.0.2.7", "02:00:00:00:00:07")
+    c.set_neighbor(lo, "192.0.2.7", delete=True)
+    c.delete_interface(lo)
+    deadline = time.time() + 5
+    while time.time() < deadline and not any(e.HasField("interface") and e.interface.deleted for e in events):
+        time.sleep(0.05)
+    stream.cancel()
+    kinds = [("if", e.interface.admin_up, e.interface.deleted) if e.HasField("interface")
+             else ("nbr", e.neighbor.deleted) for e in events]
+    assert ("if", True, False) in kinds, kinds          # came up
+    assert ("nbr", False) in kinds and ("nbr", True) in kinds, kinds
+    assert kinds[-1] == ("if", False, True) or ("if", True, True) in kinds, kinds
+    seqs = [e.seq for e in events]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+
+
+def test_stream_acknowledges_batches_and_keeps_them_after_a_disconnect(lab):
+    v = lab.vplane()
+    c = v.client()
+    lo = c.create_loopback()
+    c.set_address(lo, "192.0.2.1/24")
+    from vplane_client import pb
+    acked = []
+
+    def batches():
+        for b in range(20):
+            batch = pb.RouteBatch(batch_id=b)
+            for k in range(500):
+                n = b * 500 + k
+                batch.updates.add(op=pb.ROUTE_ADD, route=c.route(f"10.{n >> 8}.{n & 255}.0/24", via="192.0.2.2"))
+            yield batch
+            if b == 9:
+                while len(acked) < 10:  # wait for the acknowledgements, then go away mid-stream
+                    time.sleep(0.01)
+                return
+
+    call = c.stream(batches())
+    for r in call:
+        acked.append(r)
+        if len(acked) == 10:
+            call.cancel()
+            break
+    assert [r.batch_id for r in acked] == list(range(10)) and all(r.applied == 500 for r in acked)
+    time.sleep(0.3)
+    dumped = list(c.dump(page_size=1000))
+    prefixes = {f"{'.'.join(map(str, r.prefix.address))}/{r.prefix.length}" for r in dumped}
+    assert all(f"10.{n >> 8}.{n & 255}.0/24" in prefixes for n in range(5000))
+    assert v.json("show ip fib 10.19.135.0/24")["entries"]  # the last route of the last batch sent
+    assert "no route" in v.cli_fail("show ip fib 10.19.136.1")  # the first one never sent
+
+
+def test_malformed_calls_get_errors_and_vplaned_stays_up(lab):
+    v = lab.vplane()
+    c = v.client()
+    from vplane_client import pb
+    with pytest.raises(grpc.RpcError) as e:
+        c.interfaces_.SetAddress(pb.InterfaceAddressRequest(sw_if_index=0, prefix=pb.IpPrefix(address=b"\1\2\3",
+                                                                                               length=8)))
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "4 (IPv4) or 16 (IPv6) bytes" in e.value.details()
+    with pytest.raises(grpc.RpcError) as e:
+        c.interfaces_.Create(pb.CreateInterfaceRequest())
+    assert "which kind" in e.value.details()
+    with pytest.raises(grpc.RpcError) as e:
+        c.lookup("203.0.113.1", table=55)
+    assert "no IPv4 table 55" in e.value.details()
+    # Garbage and a truncated HTTP/2 preface on the socket itself.
+    for junk in (b"\x00" * 64, b"GET / HTTP/1.1\r\n\r\n", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x12\x04", os.urandom(4096)):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(v.api_sock)
+        s.sendall(junk)
+        s.close()
+    # A raw gRPC call with a body that is not the message it claims to be.
+    raw = grpc.insecure_channel("unix:" + v.api_sock).unary_unary("/vplane.v1.Routes/Apply")
+    with pytest.raises(grpc.RpcError):
+        raw(b"\xff\xff\xff\xff\x0f garbage", timeout=5)
+    assert c.ping(5) == 5 and v.proc.poll() is None
+
+
+def test_example_scripts_run(lab, tmp_path):
+    v = lab.vplane()
+    ex = os.path.join(ROOT, "python", "examples")
+    env = dict(os.environ, VPLANE_PYTHON_STUBS=os.path.join(BUILD, "python"))
+    ns = lab.ns()
+    outer, _ = lab.veth(ns)
+    r = subprocess.run(["/usr/bin/python3", os.path.join(ex, "configure_lab.py"), "--api", "unix:" + v.api_sock,
+                        outer, "10.90.0.1/24", "--route", "203.0.113.0/24=10.90.0.2"],
+                       capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    routes = tmp_path / "routes.txt"
+    routes.write_text("".join(f"10.{k >> 8}.{k & 255}.0/24 via 10.90.0.2\n" for k in range(3000)) +
+                      "ip route add 10.255.0.0/16 via 10.90.0.3\n")
+    r = subprocess.run(["/usr/bin/python3", os.path.join(ex, "load_routes.py"), "--api", "unix:" + v.api_sock,
+                        "--batch", "512", str(routes)], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "3001 routes applied, 0 rejected" in r.stdout
+    for ex_name in ("configure_lab.py", "load_routes.py", "watch_events.py"):
+        h = subprocess.run(["/usr/bin/python3", os.path.join(ex, ex_name), "--help"], capture_output=True, text=True,
+                           env=env, timeout=30)
+        assert h.returncode == 0 and "usage" in h.stdout
