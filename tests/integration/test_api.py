@@ -165,3 +165,22 @@ def test_example_scripts_run(lab, tmp_path):
         h = subprocess.run(["/usr/bin/python3", os.path.join(ex, ex_name), "--help"], capture_output=True, text=True,
                            env=env, timeout=30)
         assert h.returncode == 0 and "usage" in h.stdout
+
+
+def test_cpp_route_loader_adds_replaces_and_deletes(lab):
+    v = lab.vplane()
+    c = v.client()
+    lo = c.create_loopback()
+    c.set_address(lo, "192.0.2.1/24")
+    tool = os.path.join(BUILD, "src", "vplane-route-load")
+    base = [tool, "--api", "unix:" + v.api_sock, "--count", "20000", "--first", "20.0.0.0/24", "--batch", "1000"]
+    for op, via in (("add", "192.0.2.2"), ("replace", "192.0.2.3"), ("del", None)):
+        r = subprocess.run(base + ["--op", op] + (["--via", via] if via else []), capture_output=True, text=True,
+                           timeout=120)
+        assert r.returncode == 0 and "20000 applied, 0 rejected" in r.stdout, r.stdout + r.stderr
+        if op == "replace":
+            got = c.lookup("20.0.78.1")
+            assert bytes(got.paths[0].next_hop) == bytes([192, 0, 2, 3]) and len(got.paths) == 1
+    assert "no route" in v.cli_fail("show ip fib 20.0.78.1")
+    r = subprocess.run([tool, "--api", "unix:" + v.api_sock], capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0 and "give --file" in r.stderr

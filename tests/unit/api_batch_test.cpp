@@ -51,11 +51,11 @@ TEST(ApiBatch, EachItemStandsAlone) {
   pb::RouteBatch b;
   b.set_batch_id(42);
   add(b, "10.21.0.0/16", "192.168.11.5");
-  add(b, "10.22.0.0/16", "2001:db8::1");                                       // mixed families
+  add(b, "10.22.0.0/16", "2001:db8::1");  // mixed families
   add(b, "10.23.0.0/16", "192.168.12.5");
-  b.add_updates()->mutable_route()->mutable_prefix()->set_address("abc");      // 3-byte address
-  add(b, "10.24.0.0/16", "192.168.12.6")->mutable_route()->set_table(77);       // no such table
-  add(b, "10.99.0.0/16", nullptr, pb::ROUTE_DEL);                              // nothing to delete
+  b.add_updates()->mutable_route()->mutable_prefix()->set_address("abc");  // 3-byte address
+  add(b, "10.24.0.0/16", "192.168.12.6")->mutable_route()->set_table(77);  // no such table
+  add(b, "10.99.0.0/16", nullptr, pb::ROUTE_DEL);                          // nothing to delete
   pb::BatchReply r;
   api::apply_batch(b, &r);
   EXPECT_EQ(r.batch_id(), 42u);

@@ -1,0 +1,174 @@
+// vplane-route-load: programs routes through the API's route stream as fast
+// as the FIB takes them, and says how fast: a million routes is more than
+// Python can encode in reasonable time. Timed from the first batch sent to
+// the last route answering a lookup.
+//
+//   vplane-route-load --api unix:/run/vplane/api.sock --count 1000000 --first 1.0.0.0/24 --via 10.9.0.2
+//   vplane-route-load --file routes.txt          (lines: <prefix> via <next-hop>, "ip route add" optional)
+//   --op add|del|replace, --batch <n>, --table <n>
+#include <arpa/inet.h>
+#include <grpcpp/grpcpp.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "vplane/v1/vplane.grpc.pb.h"
+
+namespace pb = ::vplane::v1;
+
+namespace {
+
+struct Pfx {
+  std::string addr;  // 4 or 16 bytes
+  uint32_t len;
+};
+
+bool parse_ip(const std::string& s, std::string& out) {
+  unsigned char b[16];
+  if (inet_pton(AF_INET, s.c_str(), b) == 1) {
+    out.assign(reinterpret_cast<char*>(b), 4);
+    return true;
+  }
+  if (inet_pton(AF_INET6, s.c_str(), b) == 1) {
+    out.assign(reinterpret_cast<char*>(b), 16);
+    return true;
+  }
+  return false;
+}
+
+bool parse_prefix(const std::string& s, Pfx& p) {
+  auto slash = s.find('/');
+  if (slash == std::string::npos || !parse_ip(s.substr(0, slash), p.addr)) return false;
+  p.len = uint32_t(std::stoul(s.substr(slash + 1)));
+  return p.len <= p.addr.size() * 8;
+}
+
+// n consecutive prefixes of the first one's length (IPv4).
+std::vector<Pfx> consecutive(const Pfx& first, uint64_t n) {
+  std::vector<Pfx> v;
+  v.reserve(n);
+  uint32_t a;
+  std::memcpy(&a, first.addr.data(), 4);
+  uint64_t base = ntohl(a), step = uint64_t(1) << (32 - first.len);
+  for (uint64_t k = 0; k < n; k++) {
+    uint32_t x = htonl(uint32_t(base + k * step));
+    v.push_back({std::string(reinterpret_cast<char*>(&x), 4), first.len});
+  }
+  return v;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"vplane-route-load - program routes through vplane's API route stream and time it"};
+  std::string api = "unix:/run/vplane/api.sock", file, first, via, op = "add";
+  uint64_t count = 0;
+  uint32_t batch = 2048, table = 0;
+  app.add_option("--api", api, "API address (unix:<path> or 127.0.0.1:<port>)");
+  app.add_option("--file", file, "routes, one per line: <prefix> via <next-hop>");
+  app.add_option("--count", count, "with --first: this many consecutive prefixes");
+  app.add_option("--first", first, "the first of --count prefixes (IPv4), e.g. 1.0.0.0/24");
+  app.add_option("--via", via, "next hop for --count routes");
+  app.add_option("--op", op, "add, del or replace")->check(CLI::IsMember({"add", "del", "replace"}));
+  app.add_option("--batch", batch, "routes per batch")->check(CLI::Range(1u, 1000000u));
+  app.add_option("--table", table, "table id");
+  CLI11_PARSE(app, argc, argv);
+
+  std::vector<Pfx> prefixes;
+  std::vector<std::string> nhs;
+  std::string nh;
+  if (!file.empty()) {
+    std::ifstream f(file);
+    if (!f) {
+      std::fprintf(stderr, "vplane-route-load: cannot read %s\n", file.c_str());
+      return 1;
+    }
+    std::string line;
+    for (size_t n = 1; std::getline(f, line); n++) {
+      std::istringstream ws(line);
+      std::vector<std::string> w;
+      for (std::string x; ws >> x;) w.push_back(x);
+      if (w.size() >= 3 && w[0] == "ip" && w[1] == "route" && w[2] == "add") w.erase(w.begin(), w.begin() + 3);
+      if (w.empty() || w[0][0] == '#') continue;
+      Pfx p;
+      if (w.size() < 3 || w[1] != "via" || !parse_prefix(w[0], p) || !parse_ip(w[2], nh)) {
+        std::fprintf(stderr, "vplane-route-load: %s line %zu: want <prefix> via <next-hop>\n", file.c_str(), n);
+        return 1;
+      }
+      prefixes.push_back(p);
+      nhs.push_back(nh);
+    }
+  } else {
+    Pfx p;
+    if (!count || !parse_prefix(first, p) || p.addr.size() != 4 || (op != "del" && !parse_ip(via, nh))) {
+      std::fprintf(stderr, "vplane-route-load: give --file, or --count with --first <IPv4 prefix> and --via\n");
+      return 1;
+    }
+    prefixes = consecutive(p, count);
+  }
+  pb::RouteOp rop = op == "add" ? pb::ROUTE_ADD : op == "del" ? pb::ROUTE_DEL : pb::ROUTE_REPLACE;
+
+  grpc::ChannelArguments args;
+  args.SetMaxSendMessageSize(64 << 20);
+  auto ch = grpc::CreateCustomChannel(api, grpc::InsecureChannelCredentials(), args);
+  auto routes = pb::Routes::NewStub(ch);
+  grpc::ClientContext ctx;
+  auto t0 = std::chrono::steady_clock::now();
+  auto stream = routes->Stream(&ctx);
+  uint64_t sent_batches = 0, applied = 0, rejected = 0;
+  // Writer and reader run together: batches keep flowing while earlier ones are applied.
+  std::thread reader([&] {
+    pb::BatchReply r;
+    while (stream->Read(&r)) {
+      applied += r.applied();
+      rejected += uint64_t(r.rejected_size());
+      if (r.rejected_size() && rejected <= 3) std::fprintf(stderr, "rejected: %s\n", r.rejected(0).reason().c_str());
+    }
+  });
+  for (size_t i = 0; i < prefixes.size(); i += batch) {
+    pb::RouteBatch b;
+    b.set_batch_id(sent_batches++);
+    size_t end = std::min(prefixes.size(), i + batch);
+    b.mutable_updates()->Reserve(int(end - i));
+    for (size_t k = i; k < end; k++) {
+      auto* u = b.add_updates();
+      u->set_op(rop);
+      auto* r = u->mutable_route();
+      r->set_table(table);
+      r->mutable_prefix()->set_address(prefixes[k].addr);
+      r->mutable_prefix()->set_length(prefixes[k].len);
+      if (rop != pb::ROUTE_DEL) r->add_paths()->set_next_hop(nhs.empty() ? nh : nhs[k]);
+    }
+    if (!stream->Write(b)) break;
+  }
+  stream->WritesDone();
+  reader.join();
+  grpc::Status st = stream->Finish();
+  double acked = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // The last route answering a lookup (or, for deletes, no longer answering).
+  pb::RouteLookupRequest lq;
+  lq.set_table(table);
+  lq.set_address(prefixes.back().addr);
+  for (;;) {
+    grpc::ClientContext lc;
+    pb::Route lr;
+    grpc::Status ls = routes->Lookup(&lc, lq, &lr);
+    bool present = ls.ok() && lr.prefix().length() == prefixes.back().len;
+    if (present == (rop != pb::ROUTE_DEL) || !prefixes.size()) break;
+  }
+  double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!st.ok()) {
+    std::fprintf(stderr, "vplane-route-load: %s\n", st.error_message().c_str());
+    return 1;
+  }
+  std::printf("%zu routes %s: %llu applied, %llu rejected, in %.3f s (%.0f routes/s; all acknowledged at %.3f s)\n",
+              prefixes.size(), op.c_str(), (unsigned long long)applied, (unsigned long long)rejected, total,
+              double(prefixes.size()) / total, acked);
+  return rejected ? 1 : 0;
+}
