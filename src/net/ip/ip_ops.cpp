@@ -266,20 +266,29 @@ void route_check(const RouteSpec& r, RouteOp op) {
 
 void route_apply(const RouteSpec& r, RouteOp op) {
   route_check(r, op);
+  // Checked above: straight to the FIB, without the single-route checks again.
+  const uint32_t fib = fib_index(r);
+  const bool v6 = r.prefix.addr.v6;
+  auto add = [&](const RoutePath* p) {
+    v6 ? fib6().add(fib, r.prefix, r.source, r.kind, p) : fib4().add(fib, r.prefix, r.source, r.kind, p);
+  };
+  auto del = [&](const RoutePath* p) {
+    v6 ? fib6().del(fib, r.prefix, r.source, p) : fib4().del(fib, r.prefix, r.source, p);
+  };
   switch (op) {
     case RouteOp::add:
-      if (r.paths.empty()) return route_add(one(r, nullptr));
-      for (auto& p : r.paths) route_add(one(r, &p));
+      if (r.paths.empty()) return add(nullptr);
+      for (auto& p : r.paths) add(&p);
       return;
     case RouteOp::del:
-      if (r.paths.empty()) return route_del(one(r, nullptr));
-      for (auto& p : r.paths) route_del(one(r, &p));
+      if (r.paths.empty()) return del(nullptr);
+      for (auto& p : r.paths) del(&p);
       return;
     case RouteOp::replace:
-      if (r.prefix.addr.v6)
-        fib6().replace(fib_index(r), r.prefix, r.source, r.kind, r.paths);
+      if (v6)
+        fib6().replace(fib, r.prefix, r.source, r.kind, r.paths);
       else
-        fib4().replace(fib_index(r), r.prefix, r.source, r.kind, r.paths);
+        fib4().replace(fib, r.prefix, r.source, r.kind, r.paths);
       return;
   }
 }
