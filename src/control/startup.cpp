@@ -82,6 +82,7 @@ StartupConfig load_startup(const std::string& path) {
   c.api_mode = uint32_t(std::stoul(get<std::string>(t, "api", "mode", "0660", path), nullptr, 8));
   c.api_group = get<std::string>(t, "api", "group", "", path);
   c.api_tcp = get<std::string>(t, "api", "tcp", "", path);
+  c.metrics = get<std::string>(t, "metrics", "listen", "", path);
   c.log_level = get<std::string>(t, "log", "level", c.log_level, path);
   c.log_target = get<std::string>(t, "log", "target", c.log_target, path);
   c.exec_file = get<std::string>(t, "startup", "exec", "", path);

@@ -19,6 +19,7 @@ struct StartupConfig {
   uint32_t api_mode = 0660;
   std::string api_group;
   std::string api_tcp;  // loopback "127.0.0.1:<port>"; empty: no TCP
+  std::string metrics;  // Prometheus endpoint, loopback "127.0.0.1:<port>"; empty: off
   std::string log_level = "info";
   std::string log_target = "stderr";
   std::string exec_file;

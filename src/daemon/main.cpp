@@ -11,6 +11,7 @@
 #include "control/cli.hpp"
 #include "control/cli_server.hpp"
 #include "control/event_loop.hpp"
+#include "control/metrics.hpp"
 #include "control/startup.hpp"
 #include "graph/feature.hpp"
 #include "graph/rcu.hpp"
@@ -41,12 +42,13 @@ std::string read_file(const std::string& p) {
 int main(int argc, char** argv) {
   using namespace vp;
   CLI::App app{"vplaned - vplane vector packet processing dataplane daemon"};
-  std::string cfg_file, cli_socket, api_socket, api_tcp, exec_file, name, huge, log_level;
+  std::string cfg_file, cli_socket, api_socket, api_tcp, metrics, exec_file, name, huge, log_level;
   int workers = -1;
   app.add_option("-c,--config", cfg_file, "startup file (TOML)");
   app.add_option("--cli-socket", cli_socket, "CLI socket path (overrides the file)");
   app.add_option("--api-socket", api_socket, "gRPC API socket path (overrides the file)");
   app.add_option("--api-tcp", api_tcp, "also serve the API on this loopback address, e.g. 127.0.0.1:50051");
+  app.add_option("--metrics", metrics, "serve Prometheus metrics on this loopback address, e.g. 127.0.0.1:9482");
   app.add_option("--workers", workers, "worker threads; 0 = the main thread forwards (single-thread mode)");
   app.add_option("--exec", exec_file, "file of CLI commands run at start");
   app.add_option("--name", name, "instance name (DPDK file prefix, state dir); default vplane");
@@ -61,6 +63,7 @@ int main(int argc, char** argv) {
     if (!cli_socket.empty()) c.cli_socket = cli_socket;
     if (!api_socket.empty()) c.api_socket = api_socket;
     if (!api_tcp.empty()) c.api_tcp = api_tcp;
+    if (!metrics.empty()) c.metrics = metrics;
     if (workers >= 0) c.threads.workers = uint32_t(workers);
     if (!exec_file.empty()) c.exec_file = exec_file;
     if (!log_level.empty()) c.log_level = log_level;
@@ -79,6 +82,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<EventLoop> loop;
   std::unique_ptr<CliServer> cli;
   std::unique_ptr<api::Server> api_server;
+  std::unique_ptr<MetricsServer> metrics_server;
   try {
     Registry::get().finalize();
     Arcs::get().finalize();
@@ -88,6 +92,7 @@ int main(int argc, char** argv) {
     run_inits();
     loop = std::make_unique<EventLoop>();
     cli = std::make_unique<CliServer>(*loop, c.cli_socket, c.cli_mode, c.cli_group);
+    if (!c.metrics.empty()) metrics_server = std::make_unique<MetricsServer>(*loop, c.metrics);
     api_server =
         std::make_unique<api::Server>(*loop, api::ServerConfig{c.api_socket, c.api_mode, c.api_group, c.api_tcp});
     loop->every(10, [] {
@@ -125,6 +130,7 @@ int main(int argc, char** argv) {
   }
   log::info("vplaned '{}' stopping", c.instance);
   api_server.reset();
+  metrics_server.reset();
   th.stop();
   cli.reset();
   ifs().unwatch_all();
