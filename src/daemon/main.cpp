@@ -137,5 +137,6 @@ int main(int argc, char** argv) {
   for (auto* i : ifs().all()) ops::delete_interface(i->index);
   rcu().shutdown();
   eal_stop();
+  stale_exit();
   return 0;
 }

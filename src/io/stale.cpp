@@ -50,4 +50,11 @@ void stale_forget(const std::string& kind, const std::string& ifname) {
   save();
 }
 
+void stale_exit() {
+  if (g_file.empty() || !g_items.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove(g_file, ec);
+  std::filesystem::remove(std::filesystem::path(g_file).parent_path(), ec);  // only when empty
+}
+
 }  // namespace vp

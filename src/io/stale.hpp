@@ -9,5 +9,8 @@ namespace vp {
 void stale_init(const std::string& state_dir);  // cleans up, then starts a fresh record
 void stale_record(const std::string& kind, const std::string& ifname);
 void stale_forget(const std::string& kind, const std::string& ifname);
+// Clean exit: with nothing left attached, the record and the state
+// directory go too (when nothing else is in it).
+void stale_exit();
 
 }  // namespace vp
