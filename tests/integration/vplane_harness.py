@@ -70,6 +70,8 @@ class Vplane:
             if os.path.exists(self.sock) and self.ctl("show version")[0] == 0:
                 return
             time.sleep(0.1)
+        self.proc.kill()  # not registered with the lab yet: never leave it running
+        self.proc.wait()
         raise RuntimeError(f"vplaned {name} did not come up: {self.logtext()}")
 
     def logtext(self):
