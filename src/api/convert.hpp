@@ -26,9 +26,7 @@ inline IpAddr ip_from(const std::string& b, const char* what) {
   return a;
 }
 
-inline std::string ip_bytes(const IpAddr& a) {
-  return std::string(reinterpret_cast<const char*>(a.b.data()), a.v6 ? 16 : 4);
-}
+inline std::string ip_bytes(const IpAddr& a) { return a.packed(); }
 
 inline Prefix prefix_from(const pb::IpPrefix& p) {
   Prefix x{ip_from(p.address(), "prefix"), 0};

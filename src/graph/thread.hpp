@@ -66,6 +66,12 @@ class Thread {
     meta(p).error = uint16_t(self.error_base + code);
     enqueue1(drop_node_, p);
   }
+  // A packet that did its job here (an ARP reply or ND advertisement
+  // learned from): counted under the reason and freed, not a drop.
+  void consume(const NodeRt& self, rte_mbuf* p, uint16_t code) {
+    count_error(self, code);
+    rte_pktmbuf_free(p);
+  }
   void count_error(const NodeRt& self, uint16_t code, uint64_t n = 1) { cadd(errors_[self.error_base + code], n); }
   void count_error_id(uint16_t id, uint64_t n = 1) { cadd(errors_[id], n); }
   uint64_t error_count(uint16_t id) const { return cread(errors_[id]); }

@@ -23,6 +23,8 @@ struct IpAddr {
   auto operator<=>(const IpAddr&) const = default;
   std::string str() const;
   uint32_t v4_host() const { return uint32_t(b[0]) << 24 | b[1] << 16 | b[2] << 8 | b[3]; }
+  // Network-order bytes: 4 for IPv4, 16 for IPv6 (the API's encoding).
+  std::string packed() const { return std::string(reinterpret_cast<const char*>(b.data()), v6 ? 16 : 4); }
 };
 
 struct Prefix {

@@ -6,7 +6,6 @@
 //   vplane-route-load --api unix:/run/vplane/api.sock --count 1000000 --first 1.0.0.0/24 --via 10.9.0.2
 //   vplane-route-load --file routes.txt          (lines: <prefix> via <next-hop>, "ip route add" optional)
 //   --op add|del|replace, --batch <n>, --table <n>
-#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
 
 #include <CLI/CLI.hpp>
@@ -18,47 +17,24 @@
 #include <thread>
 #include <vector>
 
+#include "infra/error.hpp"
+#include "infra/parse.hpp"
 #include "vplane/v1/vplane.grpc.pb.h"
 
 namespace pb = ::vplane::v1;
 
 namespace {
 
-struct Pfx {
-  std::string addr;  // 4 or 16 bytes
-  uint32_t len;
-};
-
-bool parse_ip(const std::string& s, std::string& out) {
-  unsigned char b[16];
-  if (inet_pton(AF_INET, s.c_str(), b) == 1) {
-    out.assign(reinterpret_cast<char*>(b), 4);
-    return true;
-  }
-  if (inet_pton(AF_INET6, s.c_str(), b) == 1) {
-    out.assign(reinterpret_cast<char*>(b), 16);
-    return true;
-  }
-  return false;
-}
-
-bool parse_prefix(const std::string& s, Pfx& p) {
-  auto slash = s.find('/');
-  if (slash == std::string::npos || !parse_ip(s.substr(0, slash), p.addr)) return false;
-  p.len = uint32_t(std::stoul(s.substr(slash + 1)));
-  return p.len <= p.addr.size() * 8;
-}
-
-// n consecutive prefixes of the first one's length (IPv4).
-std::vector<Pfx> consecutive(const Pfx& first, uint64_t n) {
-  std::vector<Pfx> v;
+// n consecutive IPv4 prefixes of the first one's length.
+std::vector<vp::Prefix> consecutive(const vp::Prefix& first, uint64_t n) {
+  std::vector<vp::Prefix> v;
   v.reserve(n);
-  uint32_t a;
-  std::memcpy(&a, first.addr.data(), 4);
-  uint64_t base = ntohl(a), step = uint64_t(1) << (32 - first.len);
+  uint64_t base = first.masked().addr.v4_host(), step = uint64_t(1) << (32 - first.len);
   for (uint64_t k = 0; k < n; k++) {
-    uint32_t x = htonl(uint32_t(base + k * step));
-    v.push_back({std::string(reinterpret_cast<char*>(&x), 4), first.len});
+    uint32_t x = uint32_t(base + k * step);
+    vp::Prefix p = first;
+    p.addr.b = {uint8_t(x >> 24), uint8_t(x >> 16), uint8_t(x >> 8), uint8_t(x)};
+    v.push_back(p);
   }
   return v;
 }
@@ -80,37 +56,38 @@ int main(int argc, char** argv) {
   app.add_option("--table", table, "table id");
   CLI11_PARSE(app, argc, argv);
 
-  std::vector<Pfx> prefixes;
-  std::vector<std::string> nhs;
-  std::string nh;
-  if (!file.empty()) {
-    std::ifstream f(file);
-    if (!f) {
-      std::fprintf(stderr, "vplane-route-load: cannot read %s\n", file.c_str());
-      return 1;
-    }
-    std::string line;
-    for (size_t n = 1; std::getline(f, line); n++) {
-      std::istringstream ws(line);
-      std::vector<std::string> w;
-      for (std::string x; ws >> x;) w.push_back(x);
-      if (w.size() >= 3 && w[0] == "ip" && w[1] == "route" && w[2] == "add") w.erase(w.begin(), w.begin() + 3);
-      if (w.empty() || w[0][0] == '#') continue;
-      Pfx p;
-      if (w.size() < 3 || w[1] != "via" || !parse_prefix(w[0], p) || !parse_ip(w[2], nh)) {
-        std::fprintf(stderr, "vplane-route-load: %s line %zu: want <prefix> via <next-hop>\n", file.c_str(), n);
-        return 1;
+  std::vector<vp::Prefix> prefixes;
+  std::vector<std::string> nhs;  // per route (file), or one for all (count)
+  try {
+    if (!file.empty()) {
+      std::ifstream f(file);
+      if (!f) vp::fail("cannot read {}", file);
+      std::string line;
+      for (size_t n = 1; std::getline(f, line); n++) {
+        std::istringstream ws(line);
+        std::vector<std::string> w;
+        for (std::string x; ws >> x;) w.push_back(x);
+        if (w.size() >= 3 && w[0] == "ip" && w[1] == "route" && w[2] == "add") w.erase(w.begin(), w.begin() + 3);
+        if (w.empty() || w[0][0] == '#') continue;
+        if (w.size() < 3 || w[1] != "via") vp::fail("{} line {}: want <prefix> via <next-hop>", file, n);
+        prefixes.push_back(vp::parse_prefix(w[0]));
+        nhs.push_back(vp::parse_ip(w[2]).packed());
       }
-      prefixes.push_back(p);
-      nhs.push_back(nh);
+    } else {
+      if (!count || first.empty() || (op != "del" && via.empty()))
+        vp::fail("give --file, or --count with --first <IPv4 prefix> and --via <next-hop>");
+      vp::Prefix p = vp::parse_prefix(first);
+      if (p.addr.v6 || p.len == 0) vp::fail("--first takes an IPv4 prefix with a length, not {}", first);
+      prefixes = consecutive(p, count);
+      if (op != "del") nhs.push_back(vp::parse_ip(via).packed());
     }
-  } else {
-    Pfx p;
-    if (!count || !parse_prefix(first, p) || p.addr.size() != 4 || (op != "del" && !parse_ip(via, nh))) {
-      std::fprintf(stderr, "vplane-route-load: give --file, or --count with --first <IPv4 prefix> and --via\n");
-      return 1;
-    }
-    prefixes = consecutive(p, count);
+  } catch (const vp::Error& e) {
+    std::fprintf(stderr, "vplane-route-load: %s\n", e.what());
+    return 1;
+  }
+  if (prefixes.empty()) {
+    std::fprintf(stderr, "vplane-route-load: no routes to load\n");
+    return 1;
   }
   pb::RouteOp rop = op == "add" ? pb::ROUTE_ADD : op == "del" ? pb::ROUTE_DEL : pb::ROUTE_REPLACE;
 
@@ -141,9 +118,9 @@ int main(int argc, char** argv) {
       u->set_op(rop);
       auto* r = u->mutable_route();
       r->set_table(table);
-      r->mutable_prefix()->set_address(prefixes[k].addr);
+      r->mutable_prefix()->set_address(prefixes[k].addr.packed());
       r->mutable_prefix()->set_length(prefixes[k].len);
-      if (rop != pb::ROUTE_DEL) r->add_paths()->set_next_hop(nhs.empty() ? nh : nhs[k]);
+      if (rop != pb::ROUTE_DEL) r->add_paths()->set_next_hop(nhs.size() == 1 ? nhs[0] : nhs[k]);
     }
     if (!stream->Write(b)) break;
   }
@@ -154,13 +131,13 @@ int main(int argc, char** argv) {
   // The last route answering a lookup (or, for deletes, no longer answering).
   pb::RouteLookupRequest lq;
   lq.set_table(table);
-  lq.set_address(prefixes.back().addr);
+  lq.set_address(prefixes.back().addr.packed());
   for (;;) {
     grpc::ClientContext lc;
     pb::Route lr;
     grpc::Status ls = routes->Lookup(&lc, lq, &lr);
     bool present = ls.ok() && lr.prefix().length() == prefixes.back().len;
-    if (present == (rop != pb::ROUTE_DEL) || !prefixes.size()) break;
+    if (present == (rop != pb::ROUTE_DEL)) break;
   }
   double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!st.ok()) {

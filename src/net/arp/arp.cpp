@@ -96,10 +96,8 @@ void arp_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       }
     }
     if (err == kReplies) {
-      // Consumed, not an error: counted and freed without touching drop counters.
-      t.count_error(self, kReplies);
       t.trace(self, m, "ARP reply/gratuitous: learned");
-      rte_pktmbuf_free(m);
+      t.consume(self, m, kReplies);
       next[i] = kNoNode;
       continue;
     }
@@ -118,8 +116,7 @@ void arp_init(Thread&, NodeRt& self) { self.state = new HoldQueue; }
 
 void ip4_arp(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   auto* st = static_cast<HoldQueue*>(self.state);
-  const uint64_t now = rdtsc(), timeout = tsc_hz(), gap = tsc_hz() / 20;  // hold 1 s, ask every 50 ms
-  const uint32_t gen = neighbor_generation();
+  st->begin();
   for (uint32_t i = 0; i < n; i++) {
     rte_mbuf* m = p[i];
     const Adj* a = adjs().get(meta(m).adj);
@@ -127,19 +124,18 @@ void ip4_arp(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     auto* ip = ip4_hdr(m);
     uint32_t target = a && !a->glean ? rte_cpu_to_be_32(a->nh.v4_host()) : ip->dst_addr;
     uint16_t err = 0xffff;
-    HoldQueue::Verdict v = st->admit(m, now, timeout);
     if (!f || !f->ip4)
       err = kNoSrc;
     else if (a->glean && f->ip4_len < 31 && (rte_be_to_cpu_32(target) | (~0u << (32 - f->ip4_len))) == ~0u)
       err = kBcast;  // directed broadcast: never forwarded
-    else if (v != HoldQueue::kOk)
-      err = v == HoldQueue::kTimedOut ? kTimeout : kHeldFull;
+    else
+      err = st->admit(m, kHeldFull, kTimeout);
     if (err != 0xffff) {
       t.trace(self, m, "resolve: %s", self.def->errors[err].c_str());
       t.drop(self, m, err);
       continue;
     }
-    if (st->should_ask(target, now, gap))
+    if (st->should_ask(target))
       if (rte_mbuf* r = arp_request_frame(f->mac, f->ip4, target, f->sw_if_index)) {
         t.count_error(self, kSentReq);
         t.enqueue1(self.next[kArpOutput], r);
@@ -147,7 +143,7 @@ void ip4_arp(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     t.trace(self, m, "resolving %u.%u.%u.%u on %s: held", reinterpret_cast<uint8_t*>(&target)[0],
             reinterpret_cast<uint8_t*>(&target)[1], reinterpret_cast<uint8_t*>(&target)[2],
             reinterpret_cast<uint8_t*>(&target)[3], f->name.c_str());
-    st->push(m, gen, now);
+    st->push(m);
   }
 }
 
@@ -155,12 +151,9 @@ void ip4_arp(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
 uint32_t neighbor_wait(Thread& t, NodeRt&) {
   static const NodeId ids[2][2] = {{Registry::get().id("ip4-arp"), Registry::get().id("ip4-lookup")},
                                    {Registry::get().id("ip6-nd"), Registry::get().id("ip6-lookup")}};
-  const uint32_t gen = neighbor_generation();
-  const uint64_t now = rdtsc(), retry = tsc_hz() / 10;
   uint32_t out = 0;
   for (auto& [resolver, lookup] : ids)
-    if (auto* st = static_cast<HoldQueue*>(t.node(resolver).state); st && st->n)
-      out += st->release(t, lookup, gen, now, retry);
+    if (auto* st = static_cast<HoldQueue*>(t.node(resolver).state); st && st->n) out += st->release(t, lookup);
   return out;
 }
 

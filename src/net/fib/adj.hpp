@@ -3,16 +3,12 @@
 // subnet) on an interface: the L2 rewrite once the neighbour's MAC is known.
 // Workers read immutable snapshots by index; the main thread republishes an
 // adjacency when its neighbour resolves or its interface's MAC/MTU changes.
-#include <rte_mbuf.h>
-
 #include <cstdint>
-#include <cstring>
 #include <functional>
 #include <map>
 #include <tuple>
 #include <vector>
 
-#include "graph/meta.hpp"
 #include "graph/published.hpp"
 #include "infra/parse.hpp"
 
@@ -29,20 +25,6 @@ struct Adj {
 };
 
 PublishedPool<Adj>& adjs();
-
-// Puts the adjacency's 14-byte Ethernet header right in front of the L3
-// header (the common case, l3_off 14, is just an overwrite); sets tx_if.
-inline void adj_rewrite(rte_mbuf* m, PktMeta& pm, const Adj* a) {
-  if (__builtin_expect(pm.l3_off != 14, 0)) {
-    if (pm.l3_off > 14)
-      rte_pktmbuf_adj(m, uint16_t(pm.l3_off - 14));
-    else
-      rte_pktmbuf_prepend(m, uint16_t(14 - pm.l3_off));
-    pm.l3_off = 14;
-  }
-  std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), a->rewrite, 14);
-  pm.tx_if = a->sw_if;
-}
 
 class AdjTable {
  public:

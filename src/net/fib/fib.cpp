@@ -413,8 +413,8 @@ void Fib<K>::replace(uint32_t fib, const Prefix& pin, RouteSource src, RouteKind
                      const std::vector<RoutePath>& paths) {
   if (kind == RouteKind::paths && paths.empty()) fail("a route needs a path");
   if (paths.size() > kMaxPaths) fail("{} paths: ECMP takes {} at most", paths.size(), kMaxPaths);
+  if (paths.empty()) check_add(fib, pin, kind, nullptr);
   for (auto& path : paths) check_add(fib, pin, kind, &path);
-  check_add(fib, pin, kind, paths.empty() ? nullptr : &paths[0]);
   Table& t = *tables_[fib];
   Prefix p = pin.masked();
   SrcPaths sp{src, kind, kind == RouteKind::paths ? paths : std::vector<RoutePath>{}};

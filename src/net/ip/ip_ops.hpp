@@ -7,6 +7,7 @@
 
 #include "infra/parse.hpp"
 #include "net/fib/fib.hpp"
+#include "net/ip6/ip6_addr.hpp"
 
 namespace vp::ops {
 
@@ -48,7 +49,7 @@ void neighbor_add(uint32_t sw_if, const IpAddr& ip, const Mac& mac);
 void neighbor_del(uint32_t sw_if, const IpAddr& ip);
 
 // fe80::/10
-inline bool is_link_local(const IpAddr& a) { return a.v6 && a.b[0] == 0xfe && (a.b[1] & 0xc0) == 0x80; }
+inline bool is_link_local(const IpAddr& a) { return a.v6 && ip6_is_ll(a.b.data()); }
 // fe80::/64 with the modified EUI-64 interface id from a MAC (RFC 4291).
 IpAddr link_local_from_mac(const Mac& m);
 

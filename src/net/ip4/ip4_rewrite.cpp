@@ -5,7 +5,7 @@
 #include "graph/thread.hpp"
 #include "io/eal.hpp"
 #include "io/interface.hpp"
-#include "net/fib/adj.hpp"
+#include "net/ip/rewrite.hpp"
 #include "net/ip4/ip4.hpp"
 
 namespace vp {
@@ -51,26 +51,16 @@ uint32_t fragment(rte_mbuf* m, uint32_t mtu, rte_mbuf** out, uint32_t max) {
 void ip4_rewrite(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   static const ArcDef* arc = Arcs::get().find("ip4-output");
   NodeId next[256];
-  // The adjacency and its interface's output arc, kept while the vector's
-  // packets share an adjacency.
-  uint32_t last_adj = ~0u;
-  const Adj* a = nullptr;
-  const IfFast* f = nullptr;
-  NodeId out_next = arc->end;
+  AdjCursor c(*arc);
   for (uint32_t i = 0; i < n; i++) {
     prefetch_ahead(p, i, n);
     rte_mbuf* m = p[i];
     PktMeta& pm = meta(m);
-    if (pm.adj != last_adj) {
-      last_adj = pm.adj;
-      a = adjs().get(pm.adj);
-      f = a ? if_fast(a->sw_if) : nullptr;
-      out_next = arc_first(f, *arc);
-    }
-    if (__builtin_expect(!a || !a->complete, 0)) {
-      next[i] = self.next[kArp];  // the neighbour went away under us
+    if (!c.at(pm.adj)) {
+      next[i] = self.next[kArp];
       continue;
     }
+    const Adj* a = c.a;
     auto* ip = ip4_hdr(m);
     if (__builtin_expect(ip->time_to_live <= 1, 0)) {
       want_icmp(m, 11, 0);
@@ -100,11 +90,9 @@ void ip4_rewrite(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       continue;
     }
     ip4_ttl_dec(ip);
-    adj_rewrite(m, pm, a);
-    if (out_next != arc->end) arc_enter(f, *arc, pm);
-    next[i] = out_next;
+    next[i] = c.send(m, pm);
     if (__builtin_expect(pm.flags & kTraced, 0))
-      t.trace(self, m, "tx %s adj %u ttl %u len %u", f ? f->name.c_str() : "?", pm.adj, ip->time_to_live, tl);
+      t.trace(self, m, "tx %s adj %u ttl %u len %u", c.ifname(), pm.adj, ip->time_to_live, tl);
   }
   t.enqueue_nexts(p, next, n);
 }

@@ -9,17 +9,11 @@
 
 #include "graph/meta.hpp"
 #include "net/ip/icmp_req.hpp"
+#include "net/ip6/ip6_addr.hpp"
 
 namespace vp {
 
 inline rte_ipv6_hdr* ip6_hdr(rte_mbuf* m) { return rte_pktmbuf_mtod_offset(m, rte_ipv6_hdr*, meta(m).l3_off); }
-
-inline bool ip6_is_ll(const uint8_t* a) { return a[0] == 0xfe && (a[1] & 0xc0) == 0x80; }
-inline bool ip6_is_mcast(const uint8_t* a) { return a[0] == 0xff; }
-inline bool ip6_is_unspec(const uint8_t* a) {
-  static const uint8_t z[16] = {};
-  return std::memcmp(a, z, 16) == 0;
-}
 
 // Symmetric 5-tuple hash: both directions of a flow hash alike. Ports are
 // used when TCP/UDP follows the fixed header directly.

@@ -4,7 +4,7 @@
 #include "graph/registry.hpp"
 #include "graph/thread.hpp"
 #include "io/interface.hpp"
-#include "net/fib/adj.hpp"
+#include "net/ip/rewrite.hpp"
 #include "net/ip6/ip6.hpp"
 
 namespace vp {
@@ -18,24 +18,16 @@ ArcRegistration output_arc{{.name = "ip6-output", .end_node = "interface-output"
 void ip6_rewrite(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   static const ArcDef* arc = Arcs::get().find("ip6-output");
   NodeId next[256];
-  uint32_t last_adj = ~0u;
-  const Adj* a = nullptr;
-  const IfFast* f = nullptr;
-  NodeId out_next = arc->end;
+  AdjCursor c(*arc);
   for (uint32_t i = 0; i < n; i++) {
     prefetch_ahead(p, i, n);
     rte_mbuf* m = p[i];
     PktMeta& pm = meta(m);
-    if (pm.adj != last_adj) {
-      last_adj = pm.adj;
-      a = adjs().get(pm.adj);
-      f = a ? if_fast(a->sw_if) : nullptr;
-      out_next = arc_first(f, *arc);
-    }
-    if (__builtin_expect(!a || !a->complete, 0)) {
-      next[i] = self.next[kNd];  // the neighbour went away under us
+    if (!c.at(pm.adj)) {
+      next[i] = self.next[kNd];
       continue;
     }
+    const Adj* a = c.a;
     auto* ip = ip6_hdr(m);
     const bool forwarded = !(pm.flags & kLocalOrigin);
     if (__builtin_expect(ip->hop_limits <= 1, 0) && forwarded) {
@@ -57,11 +49,9 @@ void ip6_rewrite(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       continue;
     }
     ip->hop_limits -= forwarded;
-    adj_rewrite(m, pm, a);
-    if (out_next != arc->end) arc_enter(f, *arc, pm);
-    next[i] = out_next;
+    next[i] = c.send(m, pm);
     if (__builtin_expect(pm.flags & kTraced, 0))
-      t.trace(self, m, "tx %s adj %u hlim %u len %u", f ? f->name.c_str() : "?", pm.adj, ip->hop_limits, tl);
+      t.trace(self, m, "tx %s adj %u hlim %u len %u", c.ifname(), pm.adj, ip->hop_limits, tl);
   }
   t.enqueue_nexts(p, next, n);
 }

@@ -147,11 +147,9 @@ void nd_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     } else {
       err = type == 133 ? kRsIgnored : type == 134 ? kRaIgnored : kRedirect;
     }
-    if (err >= kNaReceived) {
-      // Consumed, not an error: counted and freed without touching drop counters.
-      t.count_error(self, err);
+    if (err >= kNaReceived) {  // consumed, not an error
       t.trace(self, m, "ND: %s", self.def->errors[err].c_str());
-      rte_pktmbuf_free(m);
+      t.consume(self, m, err);
       next[i] = kNoNode;
       continue;
     }
@@ -170,32 +168,25 @@ void nd_init(Thread&, NodeRt& self) { self.state = new HoldQueue; }
 
 void ip6_nd(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   auto* st = static_cast<HoldQueue*>(self.state);
-  const uint64_t now = rdtsc(), timeout = tsc_hz(), gap = tsc_hz() / 20;  // hold 1 s, ask every 50 ms
-  const uint32_t gen = neighbor_generation();
+  st->begin();
   for (uint32_t i = 0; i < n; i++) {
     rte_mbuf* m = p[i];
     const Adj* a = adjs().get(meta(m).adj);
     const IfFast* f = a ? if_fast(a->sw_if) : nullptr;
     const uint8_t* target = a && !a->glean ? a->nh.b.data() : ip6_hdr(m)->dst_addr;
-    uint16_t err = 0xffff;
-    HoldQueue::Verdict v = st->admit(m, now, timeout);
-    if (!f || !f->ip6_on)
-      err = kNoSrc;
-    else if (v != HoldQueue::kOk)
-      err = v == HoldQueue::kTimedOut ? kTimeout : kHeldFull;
+    uint16_t err = !f || !f->ip6_on ? uint16_t(kNoSrc) : st->admit(m, kHeldFull, kTimeout);
     if (err != 0xffff) {
       t.trace(self, m, "resolve: %s", self.def->errors[err].c_str());
       t.drop(self, m, err);
       continue;
     }
-    uint32_t key = rte_hash_crc(target, 16, 0);
-    if (st->should_ask(key, now, gap))
+    if (st->should_ask(rte_hash_crc(target, 16, 0)))
       if (rte_mbuf* r = ns_frame(f->mac, f->ip6_ll, target, f->sw_if_index)) {
         t.count_error(self, kSentNs);
         t.enqueue1(self.next[kNdOutput], r);
       }
     t.trace(self, m, "resolving on %s: held", f->name.c_str());
-    st->push(m, gen, now);
+    st->push(m);
   }
 }
 

@@ -1,0 +1,56 @@
+#pragma once
+// Shared by ip4-rewrite and ip6-rewrite: the adjacency, its interface and
+// that interface's output arc, looked up once per run of packets on one
+// adjacency, and the final step that puts the Ethernet header on.
+#include <rte_mbuf.h>
+
+#include <cstring>
+
+#include "graph/feature.hpp"
+#include "graph/meta.hpp"
+#include "io/interface.hpp"
+#include "net/fib/adj.hpp"
+
+namespace vp {
+
+struct AdjCursor {
+  const ArcDef& arc;  // the family's output arc
+  uint32_t last = ~0u;
+  const Adj* a = nullptr;
+  const IfFast* f = nullptr;
+  NodeId out;
+
+  explicit AdjCursor(const ArcDef& output_arc) : arc(output_arc), out(output_arc.end) {}
+
+  // The packet's adjacency; false when it is missing or not resolved (the
+  // neighbour went away under us).
+  bool at(uint32_t adj) {
+    if (adj != last) {
+      last = adj;
+      a = adjs().get(adj);
+      f = a ? if_fast(a->sw_if) : nullptr;
+      out = arc_first(f, arc);
+    }
+    return __builtin_expect(a && a->complete, 1);
+  }
+
+  // Puts the adjacency's 14-byte Ethernet header right in front of the L3
+  // header (the common case, l3_off 14, is just an overwrite), sets tx_if,
+  // enters the output arc; returns the next node.
+  NodeId send(rte_mbuf* m, PktMeta& pm) const {
+    if (__builtin_expect(pm.l3_off != 14, 0)) {
+      if (pm.l3_off > 14)
+        rte_pktmbuf_adj(m, uint16_t(pm.l3_off - 14));
+      else
+        rte_pktmbuf_prepend(m, uint16_t(14 - pm.l3_off));
+      pm.l3_off = 14;
+    }
+    std::memcpy(rte_pktmbuf_mtod(m, uint8_t*), a->rewrite, 14);
+    pm.tx_if = a->sw_if;
+    if (out != arc.end) arc_enter(f, arc, pm);
+    return out;
+  }
+  const char* ifname() const { return f ? f->name.c_str() : "?"; }
+};
+
+}  // namespace vp
