@@ -25,31 +25,44 @@ void reject(pb::BatchReply* reply, int i, const char* why) {
 }
 }  // namespace
 
-void apply_batch(const pb::RouteBatch& b, pb::BatchReply* reply) {
-  reply->set_batch_id(b.batch_id());
+DecodedBatch decode_batch(const pb::RouteBatch& b) {
+  DecodedBatch d;
+  d.id = b.batch_id();
+  d.atomic = b.atomic();
+  d.items.resize(size_t(b.updates_size()));
+  for (int i = 0; i < b.updates_size(); i++) try {
+      d.items[size_t(i)].spec = route_from(b.updates(i).route());
+      d.items[size_t(i)].op = op_from(b.updates(i).op());
+    } catch (const Error& e) {
+      d.items[size_t(i)].error = e.what();
+    }
+  return d;
+}
+
+void apply_batch(const DecodedBatch& b, pb::BatchReply* reply) {
+  reply->set_batch_id(b.id);
   uint32_t applied = 0;
-  if (b.atomic()) {
-    std::vector<std::pair<ops::RouteSpec, ops::RouteOp>> items;
-    items.reserve(size_t(b.updates_size()));
-    for (int i = 0; i < b.updates_size(); i++) try {
-        items.emplace_back(route_from(b.updates(i).route()), op_from(b.updates(i).op()));
-        ops::route_check(items.back().first, items.back().second);
+  if (b.atomic) {
+    for (size_t i = 0; i < b.items.size(); i++) try {
+        if (!b.items[i].error.empty()) fail("{}", b.items[i].error);
+        ops::route_check(b.items[i].spec, b.items[i].op);
       } catch (const Error& e) {
-        reject(reply, i, e.what());
+        reject(reply, int(i), e.what());
       }
     if (reply->rejected_size() == 0)
-      for (size_t i = 0; i < items.size(); i++) try {
-          ops::route_apply(items[i].first, items[i].second);
+      for (size_t i = 0; i < b.items.size(); i++) try {
+          ops::route_apply(b.items[i].spec, b.items[i].op);
           applied++;
         } catch (const Error& e) {
           reject(reply, int(i), e.what());  // only when items depend on each other: see docs/api.md
         }
   } else {
-    for (int i = 0; i < b.updates_size(); i++) try {
-        ops::route_apply(route_from(b.updates(i).route()), op_from(b.updates(i).op()));
+    for (size_t i = 0; i < b.items.size(); i++) try {
+        if (!b.items[i].error.empty()) fail("{}", b.items[i].error);
+        ops::route_apply(b.items[i].spec, b.items[i].op);
         applied++;
       } catch (const Error& e) {
-        reject(reply, i, e.what());
+        reject(reply, int(i), e.what());
       }
   }
   reply->set_applied(applied);

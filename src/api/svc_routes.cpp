@@ -1,6 +1,11 @@
 // Routes (batches, the client stream, paged dump, lookup) and Events.
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <future>
 #include <map>
+#include <mutex>
+#include <thread>
 
 #include "api/convert.hpp"
 #include "api/events.hpp"
@@ -42,17 +47,58 @@ class RoutesSvc final : public pb::Routes::Service {
   Status Apply(ServerContext*, const pb::RouteBatch* b, pb::BatchReply* r) override {
     return c_.on_main([&] { apply_batch(*b, r); });
   }
-  Status Stream(ServerContext* ctx, grpc::ServerReaderWriter<pb::BatchReply, pb::RouteBatch>* s) override {
+  // Three stages at once: this thread reads and decodes batch n+1 while the
+  // main thread applies batch n and a writer thread acknowledges batch n-1.
+  // A batch is acknowledged only after it was applied, so a client gone
+  // mid-stream loses nothing it saw acknowledged.
+  Status Stream(ServerContext*, grpc::ServerReaderWriter<pb::BatchReply, pb::RouteBatch>* s) override {
+    struct Pending {
+      DecodedBatch batch;  // freed by the writer: the main thread only applies
+      std::future<void> done;
+      pb::BatchReply reply;
+    };
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<std::unique_ptr<Pending>> q;
+    bool reading = true, writer_failed = false;
+    Status st = Status::OK;
+    std::thread writer([&] {
+      for (;;) {
+        std::unique_ptr<Pending> p;
+        {
+          std::unique_lock g(mu);
+          cv.wait(g, [&] { return !q.empty() || !reading; });
+          if (q.empty()) return;
+          p = std::move(q.front());
+          q.pop_front();
+        }
+        cv.notify_all();
+        p->done.wait();
+        if (!writer_failed && !s->Write(p->reply)) writer_failed = true;
+      }
+    });
     pb::RouteBatch b;
     while (!c_.stopping && s->Read(&b)) {
-      pb::BatchReply r;
-      Status st = c_.on_main([&] { apply_batch(b, &r); });
-      if (!st.ok()) return st;
-      // Applied before acknowledged: a client gone now loses nothing it saw acknowledged.
-      if (!s->Write(r)) break;
+      auto p = std::make_unique<Pending>();
+      p->batch = decode_batch(b);
+      try {
+        p->done = c_.exec.submit([p = p.get()] { apply_batch(p->batch, &p->reply); });
+      } catch (const Error& e) {
+        st = {grpc::StatusCode::UNAVAILABLE, e.what()};
+        break;
+      }
+      std::unique_lock g(mu);
+      cv.wait(g, [&] { return q.size() < kInFlight; });
+      q.push_back(std::move(p));
+      cv.notify_all();
     }
-    (void)ctx;
-    return Status::OK;
+    {
+      std::lock_guard g(mu);
+      reading = false;
+    }
+    cv.notify_all();
+    writer.join();
+    return st;
   }
   Status Dump(ServerContext*, const pb::RouteDumpRequest* q, pb::RouteDumpReply* r) override {
     return c_.on_main([&] { q->ip6() ? dump(fib6(), *q, r) : dump(fib4(), *q, r); });
@@ -109,6 +155,7 @@ class RoutesSvc final : public pb::Routes::Service {
       snaps_.erase(id);
     }
   }
+  static constexpr size_t kInFlight = 4;  // batches decoded ahead of the main thread
   Ctx& c_;
   std::map<uint64_t, Snapshot> snaps_;  // main thread only
   uint64_t next_snap_ = 0;

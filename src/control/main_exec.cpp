@@ -27,17 +27,22 @@ MainExec::~MainExec() {
   ::close(efd_);
 }
 
-void MainExec::run(std::function<void()> fn) {
-  Task t{std::move(fn), {}};
-  auto f = t.done.get_future();
+void MainExec::run(std::function<void()> fn) { submit(std::move(fn)).get(); }
+
+std::future<void> MainExec::submit(std::function<void()> fn) {
+  auto* t = new Task{std::move(fn), {}};
+  auto f = t->done.get_future();
   {
     std::lock_guard g(mu_);
-    if (closed_) fail("vplaned is shutting down");
-    q_.push_back(&t);
+    if (closed_) {
+      delete t;
+      fail("vplaned is shutting down");
+    }
+    q_.push_back(t);
   }
   uint64_t one = 1;
   [[maybe_unused]] ssize_t w = write(efd_, &one, sizeof one);  // cannot fail short of overflow
-  f.get();
+  return f;
 }
 
 void MainExec::close() {
@@ -62,6 +67,7 @@ void MainExec::drain() {
     } catch (...) {
       t->done.set_exception(std::current_exception());
     }
+    delete t;
   }
 }
 

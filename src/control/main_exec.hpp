@@ -6,6 +6,7 @@
 // applies a change and publishes it with RCU.
 #include <deque>
 #include <functional>
+#include <future>
 #include <mutex>
 
 #include "control/event_loop.hpp"
@@ -19,6 +20,10 @@ class MainExec {
   // From any thread but the main one: runs fn there and waits; an
   // exception fn throws is rethrown here. After close(), throws at once.
   void run(std::function<void()> fn);
+  // The same without waiting: tasks run in the order submitted, and the
+  // future carries fn's exception. Lets a caller prepare the next piece of
+  // work while the main thread does this one.
+  std::future<void> submit(std::function<void()> fn);
   // Main thread, at shutdown: refuse new work; drain() still runs what was
   // queued before.
   void close();

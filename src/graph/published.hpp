@@ -3,7 +3,7 @@
 // without locks: the main thread publishes an immutable object per index
 // with an atomic pointer store; replaced and released objects are freed,
 // and released indices reused, only after an RCU grace period. A reader that
-// finds nullptr (an index released under it) treats it as gone.
+// finds nullptr (an index never set) treats it as gone.
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -54,11 +54,15 @@ class PublishedPool {
     if (old) rcu().defer([old] { Deleter()(old); });
   }
 
+  // The object stays readable until a grace period has passed: a reader
+  // that found the index just before it was unlinked still gets what it
+  // pointed to, not a hole (a route replaced under traffic loses nothing).
   void release(uint32_t i) {
-    set(i, nullptr);
     used_--;
     rcu().defer([this, i, alive = alive_] {
-      if (*alive) free_.push_back(i);
+      if (!*alive) return;
+      if (const T* old = slot(i).exchange(nullptr, std::memory_order_acq_rel)) Deleter()(old);
+      free_.push_back(i);
     });
   }
 

@@ -5,13 +5,19 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "graph/rcu.hpp"
 #include "helpers.hpp"
 #include "io/if_ops.hpp"
 #include "io/interface.hpp"
 #include "net/arp/neighbor.hpp"
 #include "net/fib/adj.hpp"
-#include "net/ip4/ip4.hpp"
 #include "net/ip/ip_ops.hpp"
+#include "net/ip4/ip4.hpp"
 
 namespace vp {
 namespace {
@@ -146,6 +152,168 @@ TEST(Fib, ARouteCoveringItsOwnNextHopResolvesThroughMoreSpecifics) {
   EXPECT_EQ(adj_of(resolve(ip("200.1.1.1")))->sw_if, n.a);
   ops::route_del(Net::via("192.0.0.0/2", "192.168.1.8"));
   ops::route_del(Net::via("0.0.0.0/0", "192.168.2.8"));
+}
+
+TEST(Fib, RoutesSayingTheSameThingShareOnePathListAndLoadBalance) {
+  Net n;
+  size_t lists = fib4().path_lists(0);
+  for (uint32_t i = 0; i < 5000; i++) {
+    ops::Route r = Net::via("20.0.0.0/24", "192.168.2.9");
+    r.prefix.addr = ip_of_key(ip("20.0.0.0") + (i << 8));
+    ops::route_add(r);
+  }
+  EXPECT_EQ(fib4().path_lists(0), lists + 1);
+  auto a = fib4().lookup_show(0, parse_ip("20.0.1.1")), b = fib4().lookup_show(0, parse_ip("20.0.99.1"));
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->lb, b->lb);
+  EXPECT_EQ(adj_of(resolve(ip("20.0.77.1")))->sw_if, n.b);
+  for (uint32_t i = 0; i < 5000; i++) {
+    ops::Route r = Net::via("20.0.0.0/24", "192.168.2.9");
+    r.prefix.addr = ip_of_key(ip("20.0.0.0") + (i << 8));
+    ops::route_del(r);
+  }
+  EXPECT_EQ(fib4().path_lists(0), lists);
+}
+
+// Prefix-independent convergence: thousands of routes through one next hop
+// follow a change of the route covering it in one step.
+TEST(Fib, EveryRouteThroughANextHopFollowsItsCoverAtOnce) {
+  Net n;
+  ops::route_add(Net::via("172.16.0.0/12", "192.168.1.20"));
+  for (uint32_t i = 0; i < 2000; i++) {
+    ops::Route r = Net::via("30.0.0.0/24", "172.16.5.5");
+    r.prefix.addr = ip_of_key(ip("30.0.0.0") + (i << 8));
+    ops::route_add(r);
+  }
+  EXPECT_EQ(adj_of(resolve(ip("30.0.5.1")))->sw_if, n.a);
+  ops::route_add(Net::via("172.16.5.0/24", "192.168.2.30"));  // a more specific cover
+  for (uint32_t i = 0; i < 2000; i += 97) EXPECT_EQ(adj_of(resolve(ip("30.0.0.1") + (i << 8)))->sw_if, n.b);
+  ops::route_del(Net::via("172.16.5.0/24", "192.168.2.30"));
+  EXPECT_EQ(adj_of(resolve(ip("30.0.5.1")))->sw_if, n.a);
+  for (uint32_t i = 0; i < 2000; i++) {
+    ops::Route r = Net::via("30.0.0.0/24", "172.16.5.5");
+    r.prefix.addr = ip_of_key(ip("30.0.0.0") + (i << 8));
+    ops::route_del(r);
+  }
+  ops::route_del(Net::via("172.16.0.0/12", "192.168.1.20"));
+}
+
+// Random adds, replaces and deletes from two sources, nested prefixes, next
+// hops on both attached subnets; after each step random addresses must
+// forward as a reference longest-prefix match says, and at the end nothing
+// is left behind (path lists, adjacencies).
+TEST(Fib, MatchesAReferenceThroughRandomAddsReplacesAndDeletes) {
+  Net n;
+  size_t lists = fib4().path_lists(0), routes = fib4().size(0);
+  struct Want {
+    std::map<RouteSource, std::string> nh;  // per source
+  };
+  std::map<std::pair<uint8_t, uint32_t>, Want> ref;
+  std::mt19937 rng(42);
+  auto rand_prefix = [&] {
+    uint8_t len = uint8_t(8 + rng() % 25);
+    uint32_t a = (ip("40.0.0.0") | (rng() & 0x00ffffff)) & (len ? ~0u << (32 - len) : 0);
+    return std::pair{len, a};
+  };
+  auto str = [](std::pair<uint8_t, uint32_t> k) { return fmt::format("{}/{}", ip_of_key(k.second).str(), k.first); };
+  auto expect = [&](uint32_t addr) -> std::string {
+    for (int len = 32; len >= 0; len--) {
+      auto it = ref.find({uint8_t(len), len ? addr & (~0u << (32 - len)) : 0});
+      if (it != ref.end()) return it->second.nh.begin()->second;  // static (1) before fpm (20)
+    }
+    return "";
+  };
+  std::vector<std::pair<uint8_t, uint32_t>> keys;
+  for (int step = 0; step < 4000; step++) {
+    RouteSource src = rng() % 3 ? RouteSource::static_cli : RouteSource::fpm;
+    std::string nh = fmt::format("192.168.{}.{}", 1 + rng() % 2, 2 + rng() % 50);
+    int op = rng() % 10;
+    if (op < 5 || keys.empty()) {
+      auto k = rand_prefix();
+      ops::RouteSpec r;
+      r.prefix = parse_prefix(str(k));
+      r.source = src;
+      RoutePath p;
+      p.nh = parse_ip(nh);
+      p.has_nh = true;
+      r.paths.push_back(p);
+      ops::route_apply(r, ops::RouteOp::replace);
+      ref[k].nh[src] = nh;
+      keys.push_back(k);
+    } else {
+      auto k = keys[rng() % keys.size()];
+      auto it = ref.find(k);
+      if (it == ref.end() || !it->second.nh.count(src)) continue;
+      ops::RouteSpec r;
+      r.prefix = parse_prefix(str(k));
+      r.source = src;
+      ops::route_apply(r, ops::RouteOp::del);
+      it->second.nh.erase(src);
+      if (it->second.nh.empty()) ref.erase(it);
+    }
+    for (int i = 0; i < 20; i++) {
+      uint32_t a = ip("40.0.0.0") | (rng() & 0x00ffffff);
+      std::string want = expect(a);
+      uint32_t d = resolve(a);
+      if (want.empty()) {
+        ASSERT_EQ(Dpo::type(d), DpoType::unreach) << ip_of_key(a).str();
+      } else {
+        ASSERT_EQ(Dpo::type(d), DpoType::adj) << ip_of_key(a).str();
+        ASSERT_EQ(adj_of(d)->nh.str(), want) << ip_of_key(a).str() << " step " << step;
+      }
+    }
+  }
+  for (auto& [k, w] : ref)
+    for (auto& [src, nh] : w.nh) {
+      ops::RouteSpec r;
+      r.prefix = parse_prefix(str(k));
+      r.source = src;
+      ops::route_apply(r, ops::RouteOp::del);
+    }
+  EXPECT_EQ(fib4().size(0), routes);
+  EXPECT_EQ(fib4().path_lists(0), lists);
+}
+
+// A reader forwarding to a prefix while the main thread replaces its next
+// hop back and forth (a new path list each time, the old one released)
+// never finds the prefix without a route.
+TEST(Fib, ReplacingARouteUnderTrafficNeverLeavesAHole) {
+  Net n;
+  Rcu& r = rcu();
+  ops::route_add(Net::via("50.0.0.0/16", "192.168.1.50"));
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> bad{0}, reads{0};
+  r.reader_register(0);
+  std::thread reader([&] {
+    r.online(0);
+    while (!stop.load(std::memory_order_relaxed)) {
+      for (int i = 0; i < 64; i++) {
+        uint32_t d = resolve(ip("50.0.1.1") + uint32_t(i));
+        if (Dpo::type(d) != DpoType::adj) bad++;
+      }
+      reads += 64;
+      r.quiescent(0);
+    }
+    r.offline(0);
+  });
+  for (int i = 0; i < 20000; i++) {
+    ops::RouteSpec s;
+    s.prefix = parse_prefix("50.0.0.0/16");
+    s.source = RouteSource::static_cli;
+    RoutePath p;
+    p.nh = parse_ip(i % 2 ? "192.168.1.50" : "192.168.2.50");
+    p.has_nh = true;
+    s.paths.push_back(p);
+    ops::route_apply(s, ops::RouteOp::replace);
+    if (i % 64 == 0) r.reclaim();
+  }
+  stop = true;
+  reader.join();
+  r.reader_unregister(0);
+  r.reclaim();
+  EXPECT_EQ(bad.load(), 0u);
+  EXPECT_GT(reads.load(), 1000u);
+  ops::route_del(Net::via("50.0.0.0/16", "192.168.1.50"));
 }
 
 TEST(Fib, InterfaceGoingAwayTakesItsRoutesWithIt) {

@@ -1,11 +1,15 @@
 #include "net/fib/fib.hpp"
 
+#include <absl/container/flat_hash_map.h>
+#include <absl/hash/hash.h>
 #include <fmt/format.h>
 #include <sys/mman.h>
 
 #include <algorithm>
 #include <bitset>
-#include <unordered_set>
+#include <deque>
+#include <map>
+#include <unordered_map>
 
 #include "infra/error.hpp"
 #include "io/interface.hpp"
@@ -61,24 +65,16 @@ IpAddr ip_of_key(u128 k) {
   return a;
 }
 
-template <class K>
-struct FibEntry {
-  K prefix;  // host order, masked
-  uint8_t len;
-  uint32_t fib;
-  uint32_t lb;
-  std::vector<SrcPaths> srcs;          // sorted by priority
-  std::vector<uint32_t> adjs;          // adjacencies this entry holds
-  std::vector<FibEntry*> via;          // entries it resolves through
-  std::unordered_set<FibEntry*> deps;  // entries resolving through it (a next hop may carry a million)
-  const SrcPaths& best() const { return srcs.front(); }
-};
-
 namespace {
+constexpr size_t kSources = size_t(RouteSource::count);
+constexpr uint32_t kNone = ~0u;
+
+// Route prefixes are mostly multiples of 256 (/24 and shorter): a hash with
+// good low bits is a must for an open-addressing table.
 struct KeyHash {
-  size_t operator()(uint32_t k) const { return std::hash<uint32_t>()(k); }
+  size_t operator()(uint32_t k) const { return absl::Hash<uint32_t>()(k); }
   size_t operator()(u128 k) const {
-    return std::hash<uint64_t>()(uint64_t(k) ^ uint64_t(k >> 64) * 0x9e3779b97f4a7c15ull);
+    return absl::Hash<std::pair<uint64_t, uint64_t>>()({uint64_t(k >> 64), uint64_t(k)});
   }
 };
 
@@ -102,16 +98,61 @@ uint32_t if_fib(const Interface* i) {
   else
     return i->fib6;
 }
+
+bool same_paths(std::span<const RoutePath> a, std::span<const RoutePath> b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++)
+    if (!(a[i] == b[i]) || a[i].weight != b[i].weight) return false;
+  return true;
+}
 }  // namespace
+
+// What one route prefix holds: a path list per source.
+template <class K>
+struct Fib<K>::Entry {
+  std::array<uint32_t, kSources> pl;  // kNone: the source has no route here
+  int best() const {
+    int b = -1;
+    for (size_t s = 0; s < kSources; s++)
+      if (pl[s] != kNone && (b < 0 || g_source_priority[s] < g_source_priority[size_t(b)])) b = int(s);
+    return b;
+  }
+};
+
+template <class K>
+struct Fib<K>::PathList {
+  RouteKind kind = RouteKind::paths;
+  std::vector<RoutePath> paths;
+  // Set when the entry's prefix covers one of its own recursive next hops:
+  // then the list is that entry's alone and never resolves through it.
+  bool own = false;
+  K own_prefix{};
+  uint8_t own_len = 0;
+  uint32_t refs = 0;  // 0: a free slot
+  uint32_t lb = 0;    // the load-balance every entry using the list forwards through
+  size_t hash = 0;
+  std::vector<uint32_t> adjs;  // adjacencies the list holds
+};
+
+template <class K>
+struct Fib<K>::Found {
+  const Entry* e = nullptr;
+  K prefix{};
+  uint8_t len = 0;
+};
 
 template <class K>
 struct Fib<K>::Table {
   uint32_t id;
   std::unique_ptr<Mtrie<K>> mtrie;
-  std::unordered_map<K, Entry*, KeyHash> by_len[kBits + 1];
+  absl::flat_hash_map<K, Entry, KeyHash> by_len[kBits + 1];
   std::bitset<kBits + 1> lens;  // bit l set when by_len[l] is not empty
   size_t n = 0;
-  std::vector<Entry*> uncovered;  // recursive next hops with no route at all yet
+  std::deque<PathList> pls;  // by index
+  std::vector<uint32_t> free_pls;
+  std::unordered_multimap<size_t, uint32_t> shared;  // hash -> shareable path lists
+  std::multimap<K, uint32_t> recursive;              // recursive next hop -> path lists through it
+  uint32_t lb_of(const Entry& e) const { return pls[e.pl[size_t(e.best())]].lb; }
 };
 
 Fib4& fib4() {
@@ -200,43 +241,34 @@ void Fib<K>::table_del(uint32_t id) {
   // Drop every route; dependents in other tables do not exist (no cross-VRF paths).
   for (int len = kBits; len >= 0; len--)
     while (!t.by_len[len].empty()) {
-      Entry* e = t.by_len[len].begin()->second;
-      e->srcs.clear();
-      remove(t, e);
+      auto [prefix, e] = *t.by_len[len].begin();
+      for (size_t s = 0; s < kSources; s++)
+        if (e.pl[s] != kNone) set_source(t, prefix, uint8_t(len), RouteSource(s), kNone);
     }
   fib_ptrs<K>()[idx].store(nullptr, std::memory_order_release);
   auto* dying = tables_[idx].release();
   rcu().defer([dying] { delete dying; });
 }
 
-template <class K>
-FibEntry<K>* Fib<K>::find_exact(Table& t, K prefix, uint8_t len) const {
-  auto it = t.by_len[len].find(prefix);
-  return it == t.by_len[len].end() ? nullptr : it->second;
-}
-
 // Longest entry covering addr with length < below_len.
 template <class K>
-FibEntry<K>* Fib<K>::cover(const Table& t, K addr, uint8_t below_len) const {
+typename Fib<K>::Found Fib<K>::cover(const Table& t, K addr, uint8_t below_len) const {
   for (int len = std::min<int>(kBits, below_len - 1); len >= 0; len--) {
     if (!t.lens[len]) continue;
-    auto it = t.by_len[len].find(addr & mask<K>(uint8_t(len)));
-    if (it != t.by_len[len].end()) return it->second;
+    K m = addr & mask<K>(uint8_t(len));
+    auto it = t.by_len[len].find(m);
+    if (it != t.by_len[len].end()) return {&it->second, m, uint8_t(len)};
   }
-  return nullptr;
-}
-
-template <class K>
-const FibEntry<K>* Fib<K>::lookup(uint32_t fib, K addr) const {
-  return cover(*tables_.at(fib), addr, kBits + 1);
+  return {};
 }
 
 template <class K>
 std::optional<typename Fib<K>::ShowEntry> Fib<K>::lookup_show(uint32_t fib, const IpAddr& a) const {
   check_family(a);
-  const Entry* e = lookup(fib, key(a));
-  if (!e) return std::nullopt;
-  return show(e);
+  const Table& t = *tables_.at(fib);
+  Found c = cover(t, key(a), kBits + 1);
+  if (!c.e) return std::nullopt;
+  return show(t, c.prefix, c.len, *c.e);
 }
 
 template <class K>
@@ -245,44 +277,114 @@ size_t Fib<K>::size(uint32_t fib) const {
 }
 
 template <class K>
+size_t Fib<K>::path_lists(uint32_t fib) const {
+  const Table& t = *tables_.at(fib);
+  return t.pls.size() - t.free_pls.size();
+}
+
+template <class K>
 size_t Fib<K>::memory_bytes(uint32_t fib) const {
   const Table& t = *tables_.at(fib);
-  size_t entry = sizeof(Entry) + sizeof(SrcPaths) + sizeof(RoutePath) + sizeof(Lb) + 32 /* hash node */;
-  return t.mtrie->memory_bytes() + t.n * entry;
+  size_t b = t.mtrie->memory_bytes();
+  for (auto& m : t.by_len) b += m.capacity() * (sizeof(std::pair<K, Entry>) + 1);
+  b += t.pls.size() * (sizeof(PathList) + sizeof(RoutePath) + sizeof(Lb)) + t.recursive.size() * 64;
+  return b;
+}
+
+// A path list for (kind, paths) as the route prefix/len would have it: the
+// shared one when it exists, else a new one, resolved. The caller owns one
+// reference.
+template <class K>
+uint32_t Fib<K>::acquire(Table& t, K prefix, uint8_t len, RouteKind kind, std::span<const RoutePath> paths) {
+  bool own = false;
+  size_t h = absl::HashOf(uint8_t(kind));
+  for (auto& p : paths) {
+    own |= kind == RouteKind::paths && p.has_nh && p.sw_if == ~0u && (key(p.nh) & mask<K>(len)) == prefix;
+    h = absl::HashOf(h, std::string_view(reinterpret_cast<const char*>(p.nh.b.data()), 16), p.has_nh, p.sw_if,
+                     p.weight);
+  }
+  if (!own) {
+    auto [lo, hi] = t.shared.equal_range(h);
+    for (auto it = lo; it != hi; ++it) {
+      PathList& l = t.pls[it->second];
+      if (l.kind == kind && same_paths(l.paths, paths)) {
+        l.refs++;
+        return it->second;
+      }
+    }
+  }
+  uint32_t idx;
+  if (!t.free_pls.empty()) {
+    idx = t.free_pls.back();
+    t.free_pls.pop_back();
+  } else {
+    idx = uint32_t(t.pls.size());
+    t.pls.emplace_back();
+  }
+  PathList& l = t.pls[idx];
+  l.kind = kind;
+  l.paths.assign(paths.begin(), paths.end());
+  l.own = own;
+  l.own_prefix = prefix;
+  l.own_len = len;
+  l.refs = 1;
+  l.lb = lbs().alloc();
+  l.hash = h;
+  if (!own) t.shared.emplace(h, idx);
+  if (kind == RouteKind::paths)
+    for (auto& p : paths)
+      if (p.has_nh && p.sw_if == ~0u) t.recursive.emplace(key(p.nh), idx);
+  resolve(t, idx);
+  return idx;
 }
 
 template <class K>
-void Fib<K>::unresolve(Entry* e) {
-  if (tables_[e->fib]) std::erase(tables_[e->fib]->uncovered, e);
-  for (uint32_t a : e->adjs) adj_table().unlock(a);
-  e->adjs.clear();
-  for (Entry* v : e->via) v->deps.erase(e);
-  e->via.clear();
+void Fib<K>::release(Table& t, uint32_t idx) {
+  PathList& l = t.pls[idx];
+  if (--l.refs) return;
+  for (uint32_t a : l.adjs) adj_table().unlock(a);
+  l.adjs.clear();
+  if (!l.own) {
+    auto [lo, hi] = t.shared.equal_range(l.hash);
+    for (auto it = lo; it != hi; ++it)
+      if (it->second == idx) {
+        t.shared.erase(it);
+        break;
+      }
+  }
+  for (auto& p : l.paths) {
+    if (!p.has_nh || p.sw_if != ~0u || l.kind != RouteKind::paths) continue;
+    auto [lo, hi] = t.recursive.equal_range(key(p.nh));
+    for (auto it = lo; it != hi; ++it)
+      if (it->second == idx) {
+        t.recursive.erase(it);
+        break;
+      }
+  }
+  // The index and its contents stay valid for packets in flight until a
+  // grace period has passed (PublishedPool::release).
+  lbs().release(l.lb);
+  l.paths.clear();
+  t.free_pls.push_back(idx);
 }
 
 template <class K>
-uint32_t Fib<K>::resolve_path(Entry* e, const RoutePath& p) {
+uint32_t Fib<K>::resolve_path(Table& t, PathList& l, const RoutePath& p) {
   if (p.sw_if != ~0u) {
     uint32_t a = p.has_nh ? adj_table().lock_nbr(p.sw_if, p.nh) : adj_table().lock_glean(p.sw_if, kBits == 128);
-    e->adjs.push_back(a);
+    l.adjs.push_back(a);
     return Dpo::make(p.has_nh ? DpoType::adj : DpoType::glean, a);
   }
-  // Recursive: the longest route covering the next hop, never the entry itself.
-  Table& t = *tables_[e->fib];
+  // Recursive: the longest route covering the next hop, never the list's own entry.
   K nh = key(p.nh);
-  Entry* c = cover(t, nh, kBits + 1);
-  if (c == e) c = cover(t, nh, e->len);  // never through itself; more specifics are fine
-  if (!c) {
-    if (std::find(t.uncovered.begin(), t.uncovered.end(), e) == t.uncovered.end()) t.uncovered.push_back(e);
-    return Dpo::make(DpoType::unreach);
-  }
-  e->via.push_back(c);
-  c->deps.insert(e);
-  const SrcPaths& b = c->best();
+  Found c = cover(t, nh, kBits + 1);
+  if (l.own && c.e && c.prefix == l.own_prefix && c.len == l.own_len) c = cover(t, nh, l.own_len);
+  if (!c.e) return Dpo::make(DpoType::unreach);
+  const PathList& b = t.pls[c.e->pl[size_t(c.e->best())]];
   if (b.kind == RouteKind::connected) {
     // The next hop is on an attached subnet: an adjacency on that interface.
     uint32_t a = adj_table().lock_nbr(b.paths.at(0).sw_if, p.nh);
-    e->adjs.push_back(a);
+    l.adjs.push_back(a);
     return Dpo::make(DpoType::adj, a);
   }
   if (b.kind == RouteKind::local) return Dpo::make(DpoType::drop);  // a route via ourselves
@@ -290,26 +392,28 @@ uint32_t Fib<K>::resolve_path(Entry* e, const RoutePath& p) {
       b.paths[0].sw_if != ~0u) {
     // The cover is the next hop's own attached host route: use its adjacency.
     uint32_t a = adj_table().lock_nbr(b.paths[0].sw_if, p.nh);
-    e->adjs.push_back(a);
+    l.adjs.push_back(a);
     return Dpo::make(DpoType::adj, a);
   }
-  return Dpo::make(DpoType::lb, c->lb);
+  return Dpo::make(DpoType::lb, b.lb);
 }
 
+// (Re)computes the list's load-balance; published only when it changed.
 template <class K>
-void Fib<K>::update(Entry* e) {
-  unresolve(e);
-  const SrcPaths& b = e->best();
+void Fib<K>::resolve(Table& t, uint32_t idx) {
+  PathList& l = t.pls[idx];
+  std::vector<uint32_t> old_adjs;
+  old_adjs.swap(l.adjs);
   std::vector<std::pair<uint32_t, uint32_t>> dpos;  // (dpo, weight)
-  switch (b.kind) {
+  switch (l.kind) {
     case RouteKind::connected: {
-      uint32_t a = adj_table().lock_glean(b.paths.at(0).sw_if, kBits == 128);
-      e->adjs.push_back(a);
+      uint32_t a = adj_table().lock_glean(l.paths.at(0).sw_if, kBits == 128);
+      l.adjs.push_back(a);
       dpos.push_back({Dpo::make(DpoType::glean, a), 1});
       break;
     }
     case RouteKind::local:
-      dpos.push_back({Dpo::make(DpoType::local, b.paths.empty() ? 0 : b.paths[0].sw_if), 1});
+      dpos.push_back({Dpo::make(DpoType::local, l.paths.empty() ? 0 : l.paths[0].sw_if), 1});
       break;
     case RouteKind::drop:
       dpos.push_back({Dpo::make(DpoType::drop), 1});
@@ -321,7 +425,7 @@ void Fib<K>::update(Entry* e) {
       dpos.push_back({Dpo::make(DpoType::prohibit), 1});
       break;
     case RouteKind::paths:
-      for (auto& p : b.paths) dpos.push_back({resolve_path(e, p), p.weight});
+      for (auto& p : l.paths) dpos.push_back({resolve_path(t, l, p), p.weight});
       break;
   }
   // Buckets: a power of two, shared out in proportion to the weights.
@@ -330,14 +434,70 @@ void Fib<K>::update(Entry* e) {
   uint32_t n = 1;
   while (n < total && n < 1024) n <<= 1;
   if (dpos.size() > 1 && n < 64) n = 64;  // finer spread of flows over paths
-  Lb* l = Lb::make(n);
+  Lb* nl = Lb::make(n);
   uint32_t k = 0;
   for (size_t i = 0; i < dpos.size(); i++) {
     uint32_t share = i + 1 == dpos.size() ? n - k : uint32_t(uint64_t(n) * dpos[i].second / total);
-    for (uint32_t j = 0; j < share && k < n; j++) l->buckets[k++] = dpos[i].first;
+    for (uint32_t j = 0; j < share && k < n; j++) nl->buckets[k++] = dpos[i].first;
   }
-  lb_summary().set(e->lb, n == 1 ? l->buckets[0] : kLbMulti);
-  lbs().set(e->lb, l);
+  const Lb* cur = lbs().get(l.lb);
+  if (cur && cur->n_buckets == n && std::equal(nl->buckets, nl->buckets + n, cur->buckets)) {
+    LbFree()(nl);
+  } else {
+    lb_summary().set(l.lb, n == 1 ? nl->buckets[0] : kLbMulti);
+    lbs().set(l.lb, nl);
+  }
+  // Released after the new locks were taken: an adjacency kept is never freed in between.
+  for (uint32_t a : old_adjs) adj_table().unlock(a);
+}
+
+// Path lists through a next hop inside prefix/len may resolve differently now.
+template <class K>
+void Fib<K>::reresolve_under(Table& t, K prefix, uint8_t len) {
+  K last = prefix | ~mask<K>(len);
+  std::vector<uint32_t> v;
+  for (auto it = t.recursive.lower_bound(prefix); it != t.recursive.end() && it->first <= last; ++it)
+    v.push_back(it->second);
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  for (uint32_t i : v) resolve(t, i);
+}
+
+// The source's path list for prefix/len becomes pl (a reference the caller
+// owns; kNone removes the source). The trie changes only when the winning
+// load-balance does, and before the old list is released, so packets never
+// see a moment without a route.
+template <class K>
+void Fib<K>::set_source(Table& t, K prefix, uint8_t len, RouteSource src, uint32_t pl) {
+  auto& m = t.by_len[len];
+  auto it = m.find(prefix);
+  if (it == m.end()) {
+    if (pl == kNone) return;
+    Entry e;
+    e.pl.fill(kNone);
+    e.pl[size_t(src)] = pl;
+    m.emplace(prefix, e);
+    t.lens[len] = true;
+    t.n++;
+    t.mtrie->add(prefix, len, t.pls[pl].lb);
+    reresolve_under(t, prefix, len);
+    return;
+  }
+  Entry& e = it->second;
+  uint32_t old_lb = t.lb_of(e), old_pl = e.pl[size_t(src)];
+  e.pl[size_t(src)] = pl;
+  if (e.best() < 0) {
+    m.erase(it);
+    if (m.empty()) t.lens[len] = false;
+    t.n--;
+    Found parent = cover(t, prefix, len);
+    t.mtrie->del(prefix, len, parent.e ? t.lb_of(*parent.e) : kLbNoRoute, parent.len);
+    reresolve_under(t, prefix, len);
+  } else if (uint32_t lb = t.lb_of(e); lb != old_lb) {
+    t.mtrie->add(prefix, len, lb);
+    reresolve_under(t, prefix, len);
+  }
+  if (old_pl != kNone) release(t, old_pl);
 }
 
 template <class K>
@@ -352,114 +512,52 @@ void Fib<K>::check_add(uint32_t fib, const Prefix& p, RouteKind kind, const Rout
 }
 
 template <class K>
-void Fib<K>::create(uint32_t fib, const Prefix& p, SrcPaths sp) {
-  Table& t = *tables_[fib];
-  K a = key(p.addr);
-  auto* e = new Entry{a, p.len, fib, lbs().alloc(), {}, {}, {}, {}};
-  e->srcs.push_back(std::move(sp));
-  Entry* parent = cover(t, a, p.len);
-  t.by_len[p.len][a] = e;
-  t.lens[p.len] = true;
-  t.n++;
-  update(e);
-  t.mtrie->add(a, p.len, e->lb);
-  // Entries that resolved through the parent, or through nothing, may now
-  // resolve through e.
-  std::vector<Entry*> again;
-  if (parent) again.assign(parent->deps.begin(), parent->deps.end());
-  for (Entry* u : t.uncovered)
-    for (auto& up : u->best().paths)
-      if (up.has_nh && up.sw_if == ~0u && (key(up.nh) & mask<K>(p.len)) == a) again.push_back(u);
-  for (Entry* d : again)
-    if (d != e) update(d);
-}
-
-template <class K>
 void Fib<K>::add(uint32_t fib, const Prefix& pin, RouteSource src, RouteKind kind, const RoutePath* path) {
   check_add(fib, pin, kind, path);
   Table& t = *tables_[fib];
   Prefix p = pin.masked();
-  Entry* e = find_exact(t, key(p.addr), p.len);
-  if (!e) {
-    SrcPaths sp{src, kind, {}};
-    if (path) sp.paths.push_back(*path);
-    return create(fib, p, std::move(sp));
-  }
-  auto it = std::find_if(e->srcs.begin(), e->srcs.end(), [&](auto& s) { return s.src == src; });
-  if (it != e->srcs.end() && it->kind == kind && kind == RouteKind::paths) {
-    if (std::find(it->paths.begin(), it->paths.end(), *path) != it->paths.end()) {
-      for (auto& q : it->paths)
-        if (q == *path) q.weight = path->weight;
+  K a = key(p.addr);
+  auto it = t.by_len[p.len].find(a);
+  uint32_t cur = it == t.by_len[p.len].end() ? kNone : it->second.pl[size_t(src)];
+  std::vector<RoutePath> paths;
+  if (cur != kNone && t.pls[cur].kind == kind && kind == RouteKind::paths) {
+    paths = t.pls[cur].paths;
+    auto f = std::find(paths.begin(), paths.end(), *path);
+    if (f != paths.end()) {
+      f->weight = path->weight;
     } else {
-      if (it->paths.size() >= kMaxPaths) fail("{} already has {} paths (the most ECMP takes)", p.str(), kMaxPaths);
-      it->paths.push_back(*path);
+      if (paths.size() >= kMaxPaths) fail("{} already has {} paths (the most ECMP takes)", p.str(), kMaxPaths);
+      paths.push_back(*path);
     }
-  } else if (it != e->srcs.end()) {
-    it->kind = kind;
-    it->paths.clear();
-    if (path) it->paths.push_back(*path);
-  } else {
-    e->srcs.push_back({src, kind, {}});
-    if (path) e->srcs.back().paths.push_back(*path);
-    std::stable_sort(e->srcs.begin(), e->srcs.end(), [](auto& x, auto& y) {
-      return g_source_priority[size_t(x.src)] < g_source_priority[size_t(y.src)];
-    });
+  } else if (path) {
+    paths.push_back(*path);
   }
-  update(e);
+  set_source(t, a, p.len, src, acquire(t, a, p.len, kind, paths));
 }
 
 template <class K>
 void Fib<K>::replace(uint32_t fib, const Prefix& pin, RouteSource src, RouteKind kind,
-                     const std::vector<RoutePath>& paths) {
+                     std::span<const RoutePath> paths) {
   if (kind == RouteKind::paths && paths.empty()) fail("a route needs a path");
   if (paths.size() > kMaxPaths) fail("{} paths: ECMP takes {} at most", paths.size(), kMaxPaths);
   if (paths.empty()) check_add(fib, pin, kind, nullptr);
   for (auto& path : paths) check_add(fib, pin, kind, &path);
   Table& t = *tables_[fib];
   Prefix p = pin.masked();
-  SrcPaths sp{src, kind, kind == RouteKind::paths ? paths : std::vector<RoutePath>{}};
-  Entry* e = find_exact(t, key(p.addr), p.len);
-  if (!e) return create(fib, p, std::move(sp));
-  auto it = std::find_if(e->srcs.begin(), e->srcs.end(), [&](auto& s) { return s.src == src; });
-  if (it != e->srcs.end()) {
-    *it = std::move(sp);
-  } else {
-    e->srcs.push_back(std::move(sp));
-    std::stable_sort(e->srcs.begin(), e->srcs.end(), [](auto& x, auto& y) {
-      return g_source_priority[size_t(x.src)] < g_source_priority[size_t(y.src)];
-    });
-  }
-  update(e);
-}
-
-template <class K>
-void Fib<K>::remove(Table& t, Entry* e) {
-  Entry* parent = cover(t, e->prefix, e->len);
-  t.mtrie->del(e->prefix, e->len, parent ? parent->lb : kLbNoRoute, parent ? parent->len : 0);
-  t.by_len[e->len].erase(e->prefix);
-  if (t.by_len[e->len].empty()) t.lens[e->len] = false;
-  t.n--;
-  unresolve(e);
-  std::vector<Entry*> deps(e->deps.begin(), e->deps.end());
-  e->deps.clear();
-  for (Entry* d : deps) {
-    std::erase(d->via, e);
-    update(d);
-  }
-  lb_summary().set(e->lb, Dpo::make(DpoType::unreach));
-  lbs().release(e->lb);
-  delete e;
+  K a = key(p.addr);
+  set_source(t, a, p.len, src,
+             acquire(t, a, p.len, kind, kind == RouteKind::paths ? paths : std::span<const RoutePath>{}));
 }
 
 template <class K>
 bool Fib<K>::has(uint32_t fib, const Prefix& pin, RouteSource src, const RoutePath* path) const {
   if (pin.addr.v6 != (kBits == 128) || fib >= tables_.size() || !tables_[fib] || pin.len > kBits) return false;
+  const Table& t = *tables_[fib];
   Prefix p = pin.masked();
-  auto it = tables_[fib]->by_len[p.len].find(key(p.addr));
-  if (it == tables_[fib]->by_len[p.len].end()) return false;
-  for (auto& s : it->second->srcs)
-    if (s.src == src) return !path || std::find(s.paths.begin(), s.paths.end(), *path) != s.paths.end();
-  return false;
+  auto it = t.by_len[p.len].find(key(p.addr));
+  if (it == t.by_len[p.len].end() || it->second.pl[size_t(src)] == kNone) return false;
+  auto& paths = t.pls[it->second.pl[size_t(src)]].paths;
+  return !path || std::find(paths.begin(), paths.end(), *path) != paths.end();
 }
 
 template <class K>
@@ -468,36 +566,41 @@ bool Fib<K>::del(uint32_t fib, const Prefix& pin, RouteSource src, const RoutePa
   if (fib >= tables_.size() || !tables_[fib]) fail("no {} table with index {}", family(), fib);
   Table& t = *tables_[fib];
   Prefix p = pin.masked();
-  Entry* e = find_exact(t, key(p.addr), p.len);
-  if (!e) return false;
-  auto it = std::find_if(e->srcs.begin(), e->srcs.end(), [&](auto& s) { return s.src == src; });
-  if (it == e->srcs.end()) return false;
-  if (path) {
-    auto pit = std::find(it->paths.begin(), it->paths.end(), *path);
-    if (pit == it->paths.end()) return false;
-    it->paths.erase(pit);
-    if (it->paths.empty()) e->srcs.erase(it);
-  } else {
-    e->srcs.erase(it);
+  K a = key(p.addr);
+  auto it = t.by_len[p.len].find(a);
+  if (it == t.by_len[p.len].end() || it->second.pl[size_t(src)] == kNone) return false;
+  const PathList& l = t.pls[it->second.pl[size_t(src)]];
+  if (!path) {
+    set_source(t, a, p.len, src, kNone);
+    return true;
   }
-  if (e->srcs.empty())
-    remove(t, e);
-  else
-    update(e);
+  std::vector<RoutePath> paths = l.paths;
+  auto f = std::find(paths.begin(), paths.end(), *path);
+  if (f == paths.end()) return false;
+  paths.erase(f);
+  RouteKind kind = l.kind;
+  set_source(t, a, p.len, src, paths.empty() ? kNone : acquire(t, a, p.len, kind, paths));
   return true;
 }
 
 template <class K>
-typename Fib<K>::ShowEntry Fib<K>::show(const Entry* e) const {
+typename Fib<K>::ShowEntry Fib<K>::show(const Table& t, K prefix, uint8_t len, const Entry& e) const {
   ShowEntry s;
-  s.prefix.addr = ip_of_key(e->prefix);
-  s.prefix.len = e->len;
-  s.src = e->best().src;
-  s.kind = e->best().kind;
-  s.paths = e->best().paths;
-  s.lb = e->lb;
-  if (const Lb* l = lbs().get(e->lb)) s.buckets.assign(l->buckets, l->buckets + l->n_buckets);
-  for (size_t i = 1; i < e->srcs.size(); i++) s.other_sources.push_back(source_name(e->srcs[i].src));
+  s.prefix.addr = ip_of_key(prefix);
+  s.prefix.len = len;
+  int b = e.best();
+  const PathList& l = t.pls[e.pl[size_t(b)]];
+  s.src = RouteSource(b);
+  s.kind = l.kind;
+  s.paths = l.paths;
+  s.lb = l.lb;
+  if (const Lb* lb = lbs().get(l.lb)) s.buckets.assign(lb->buckets, lb->buckets + lb->n_buckets);
+  std::vector<size_t> others;
+  for (size_t i = 0; i < kSources; i++)
+    if (e.pl[i] != kNone && int(i) != b) others.push_back(i);
+  std::stable_sort(others.begin(), others.end(),
+                   [](size_t x, size_t y) { return g_source_priority[x] < g_source_priority[y]; });
+  for (size_t i : others) s.other_sources.push_back(source_name(RouteSource(i)));
   return s;
 }
 
@@ -505,21 +608,23 @@ template <class K>
 std::vector<typename Fib<K>::ShowEntry> Fib<K>::dump(uint32_t fib, const Prefix* only, size_t limit) const {
   std::vector<ShowEntry> out;
   const Table& t = *tables_.at(fib);
-  std::vector<Entry*> all;
+  std::vector<std::tuple<K, uint8_t, const Entry*>> all;
   if (only) {
     check_family(only->addr);
     Prefix p = only->masked();
     auto it = t.by_len[p.len].find(key(p.addr));
-    if (it != t.by_len[p.len].end()) all.push_back(it->second);
+    if (it != t.by_len[p.len].end()) all.emplace_back(it->first, p.len, &it->second);
   } else {
+    all.reserve(t.n);
     for (int len = 0; len <= kBits; len++)
-      for (auto& [k, e] : t.by_len[len]) all.push_back(e);
-    std::sort(all.begin(), all.end(),
-              [](auto* x, auto* y) { return std::tie(x->prefix, x->len) < std::tie(y->prefix, y->len); });
+      for (auto& [k, e] : t.by_len[len]) all.emplace_back(k, uint8_t(len), &e);
+    std::sort(all.begin(), all.end(), [](auto& x, auto& y) {
+      return std::tie(std::get<0>(x), std::get<1>(x)) < std::tie(std::get<0>(y), std::get<1>(y));
+    });
   }
-  for (Entry* e : all) {
+  for (auto& [k, len, e] : all) {
     if (out.size() >= limit) break;
-    out.push_back(show(e));
+    out.push_back(show(t, k, len, *e));
   }
   return out;
 }
@@ -535,11 +640,13 @@ void Fib<K>::purge_interface(uint32_t sw_if) {
   std::vector<Victim> v;
   for (size_t fi = 0; fi < tables_.size(); fi++) {
     if (!tables_[fi]) continue;
-    for (auto& bl : tables_[fi]->by_len)
-      for (auto& [k, e] : bl)
-        for (auto& s : e->srcs)
-          for (auto& p : s.paths)
-            if (p.sw_if == sw_if) v.push_back({uint32_t(fi), Prefix{ip_of_key(e->prefix), e->len}, s.src, p});
+    const Table& t = *tables_[fi];
+    for (int len = 0; len <= kBits; len++)
+      for (auto& [k, e] : t.by_len[len])
+        for (size_t s = 0; s < kSources; s++)
+          if (e.pl[s] != kNone)
+            for (auto& p : t.pls[e.pl[s]].paths)
+              if (p.sw_if == sw_if) v.push_back({uint32_t(fi), Prefix{ip_of_key(k), uint8_t(len)}, RouteSource(s), p});
   }
   for (auto& x : v) del(x.fib, x.p, x.src, &x.path);
 }

@@ -1,18 +1,24 @@
 #pragma once
 // The FIB: per-VRF IPv4 and IPv6 tables of route entries (one template,
-// keyed by a host-order integer: uint32_t or unsigned __int128). Each entry keeps, per route
-// source, its kind and paths; the source with the lowest priority value wins
-// (connected/local 0, static 1, API 5, FPM 20, Linux netlink 20). The winner
-// is resolved to a load-balance: paths via an interface or an attached next
-// hop become adjacencies, paths via a next hop that is itself routed become
-// a pointer to that route's load-balance (recursive), so they follow it.
-// Lookups use the table's multibit trie (mtrie.hpp), whose leaves are
-// load-balance indices.
+// keyed by a host-order integer: uint32_t or unsigned __int128). Each entry
+// keeps, per route source, a path list; the source with the lowest priority
+// value wins (connected/local 0, static 1, API 5, FPM 20, Linux netlink 20).
+//
+// A path list (kind and paths) is shared by every entry of the table that
+// says the same thing, and owns the load-balance they all forward through:
+// a million BGP routes via one next hop are a million 20-byte entries and
+// one path list. Paths via an interface or an attached next hop become
+// adjacencies; paths via a next hop that is itself routed become a pointer
+// to the load-balance of the route covering it (recursive), so every route
+// through that next hop follows a change of its cover at once (VPP's
+// prefix-independent convergence). Lookups use the table's multibit trie
+// (mtrie.hpp), whose leaves are load-balance indices.
 #include <array>
 #include <atomic>
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -56,14 +62,6 @@ IpAddr ip_of_key(uint32_t k);
 IpAddr ip_of_key(u128 k);
 
 template <class K>
-struct FibEntry;
-struct SrcPaths {
-  RouteSource src;
-  RouteKind kind;
-  std::vector<RoutePath> paths;
-};
-
-template <class K>
 class Fib {
  public:
   static constexpr int kBits = sizeof(K) * 8;
@@ -80,7 +78,7 @@ class Fib {
   void add(uint32_t fib, const Prefix& p, RouteSource src, RouteKind kind, const RoutePath* path = nullptr);
   // The source's route for p becomes exactly kind/paths, in one change that
   // workers see at once (no moment without a route).
-  void replace(uint32_t fib, const Prefix& p, RouteSource src, RouteKind kind, const std::vector<RoutePath>& paths);
+  void replace(uint32_t fib, const Prefix& p, RouteSource src, RouteKind kind, std::span<const RoutePath> paths);
   // Whether the source has a route for p (with that path, when given).
   bool has(uint32_t fib, const Prefix& p, RouteSource src, const RoutePath* path = nullptr) const;
   // Removes one path; without a path, everything the source had for p.
@@ -97,29 +95,32 @@ class Fib {
     std::vector<std::string> other_sources;
   };
   std::vector<ShowEntry> dump(uint32_t fib, const Prefix* only = nullptr, size_t limit = SIZE_MAX) const;
-  // Longest match, for "show ip fib <addr>" and tests.
-  const FibEntry<K>* lookup(uint32_t fib, K addr) const;
+  // Longest match, for "show ip fib <addr>".
   std::optional<ShowEntry> lookup_show(uint32_t fib, const IpAddr& a) const;
   size_t size(uint32_t fib) const;
   // Removes every path through sw_if (the interface is going away).
   void purge_interface(uint32_t sw_if);
   size_t memory_bytes(uint32_t fib) const;
+  size_t path_lists(uint32_t fib) const;
+
+  struct Table;
+  struct Entry;
+  struct PathList;
+  struct Found;
 
  private:
-  using Entry = FibEntry<K>;
-  struct Table;
   static K key(const IpAddr& a);
   static const char* family();
   void check_family(const IpAddr& a) const;
-  Entry* find_exact(Table& t, K prefix, uint8_t len) const;
-  Entry* cover(const Table& t, K addr, uint8_t below_len) const;
-  ShowEntry show(const Entry* e) const;
-  void update(Entry* e);
-  void unresolve(Entry* e);
-  uint32_t resolve_path(Entry* e, const RoutePath& p);
-  void remove(Table& t, Entry* e);
   void check_add(uint32_t fib, const Prefix& p, RouteKind kind, const RoutePath* path) const;
-  void create(uint32_t fib, const Prefix& p, SrcPaths sp);
+  Found cover(const Table& t, K addr, uint8_t below_len) const;
+  ShowEntry show(const Table& t, K prefix, uint8_t len, const Entry& e) const;
+  uint32_t acquire(Table& t, K prefix, uint8_t len, RouteKind kind, std::span<const RoutePath> paths);
+  void release(Table& t, uint32_t pl);
+  void resolve(Table& t, uint32_t pl);
+  uint32_t resolve_path(Table& t, PathList& l, const RoutePath& p);
+  void set_source(Table& t, K prefix, uint8_t len, RouteSource src, uint32_t pl);
+  void reresolve_under(Table& t, K prefix, uint8_t len);
   std::vector<std::unique_ptr<Table>> tables_;  // by fib index
 };
 

@@ -45,6 +45,7 @@ Mtrie<K>::Mtrie(uint32_t default_value) {
 
 template <class K>
 Mtrie<K>::~Mtrie() {
+  if (prefault_.joinable()) prefault_.join();
   *alive_ = false;
   munmap(tbl24_, kTbl24 * sizeof(uint32_t));
   munmap(depth24_, kTbl24);
@@ -93,6 +94,12 @@ template <class K>
 void Mtrie<K>::add(K prefix, uint8_t len, uint32_t value) {
   if (value & kExt) fail("FIB: value {} out of range", value);
   if (len > kBits) fail("prefix length {} out of range", len);
+  if (++adds_ == kPrefaultAfter)
+    prefault_ = std::thread([t = tbl24_, d = depth24_] {
+      // Populating never changes contents, so racing the main thread's writes is fine.
+      madvise(t, kTbl24 * sizeof(uint32_t), MADV_POPULATE_WRITE);
+      madvise(d, kTbl24, MADV_POPULATE_WRITE);
+    });
   prefix &= prefix_mask<K>(len);
   if (len <= 24) return set_range(tbl24_, depth24_, top24(prefix), 1u << (24 - len), 24, len, value, false, 0, 0);
   uint32_t* t = tbl24_;

@@ -2,6 +2,8 @@
 // Typed operations for IPv4 and IPv6 routing (the CLI parses into these, the
 // API calls them). Each validates first and changes nothing on error. The
 // family of a table operation is explicit; elsewhere it is the address's.
+#include <absl/container/inlined_vector.h>
+
 #include <optional>
 #include <vector>
 
@@ -40,7 +42,7 @@ struct RouteSpec {
   uint32_t table = 0;
   RouteSource source = RouteSource::api;
   RouteKind kind = RouteKind::paths;
-  std::vector<RoutePath> paths;
+  absl::InlinedVector<RoutePath, 1> paths;  // one path needs no allocation
 };
 void route_check(const RouteSpec& r, RouteOp op);
 void route_apply(const RouteSpec& r, RouteOp op);
