@@ -12,6 +12,7 @@ Debian's protoc and grpc_python_plugin); VPLANE_PYTHON_STUBS points
 elsewhere.
 """
 import ipaddress
+import json
 import os
 import sys
 
@@ -55,6 +56,7 @@ class Client:
         self.neighbors_ = rpc.NeighborsStub(self.channel)
         self.config = rpc.ConfigStub(self.channel)
         self.events = rpc.EventsStub(self.channel)
+        self.tools = rpc.ToolsStub(self.channel)
 
     def close(self):
         self.channel.close()
@@ -108,6 +110,75 @@ class Client:
     def set_table(self, idx, table, ip6=False):
         self.interfaces_.SetTable(pb.SetInterfaceTableRequest(sw_if_index=idx, table=table, ip6=ip6),
                                   timeout=self.timeout)
+
+    def set_ip6(self, idx, enable=True):
+        self.interfaces_.SetIp6(pb.SetIp6Request(sw_if_index=idx, enable=enable), timeout=self.timeout)
+
+    def set_xconnect(self, idx, peer=None):
+        """Frames from idx leave on peer; peer None puts idx back to L3."""
+        q = pb.SetXconnectRequest(sw_if_index=idx)
+        if peer is not None:
+            q.peer_sw_if_index = peer
+        self.interfaces_.SetXconnect(q, timeout=self.timeout)
+
+    def set_proxy_arp(self, idx, enable=True):
+        self.interfaces_.SetProxyArp(pb.SetProxyArpRequest(sw_if_index=idx, enable=enable), timeout=self.timeout)
+
+    def set_rx_placement(self, idx, worker, queue=0):
+        self.interfaces_.SetRxPlacement(pb.SetRxPlacementRequest(sw_if_index=idx, queue=queue, worker=worker),
+                                        timeout=self.timeout)
+
+    def set_feature(self, idx, arc, feature, enable=True):
+        self.interfaces_.SetFeature(pb.SetFeatureRequest(sw_if_index=idx, arc=arc, feature=feature, enable=enable),
+                                    timeout=self.timeout)
+
+    def add_memif_socket(self, sid, filename):
+        self.interfaces_.AddMemifSocket(pb.MemifSocket(id=sid, filename=filename), timeout=self.timeout)
+
+    def del_memif_socket(self, sid):
+        self.interfaces_.DelMemifSocket(pb.MemifSocket(id=sid), timeout=self.timeout)
+
+    def memif_sockets(self):
+        return {s.id: s.filename for s in self.interfaces_.ListMemifSockets(pb.Empty(), timeout=self.timeout).sockets}
+
+    # System
+    def set_vector_size(self, size):
+        self.system.SetVectorSize(pb.SetVectorSizeRequest(size=size), timeout=self.timeout)
+
+    def set_idle_sleep(self, max_us):
+        self.system.SetIdleSleep(pb.SetIdleSleepRequest(max_us=max_us), timeout=self.timeout)
+
+    def set_icmp_rate_limit(self, per_second):
+        self.system.SetIcmpRateLimit(pb.SetIcmpRateLimitRequest(per_second=per_second), timeout=self.timeout)
+
+    def show(self, command):
+        """A read-only "show ..." command's JSON answer, decoded."""
+        return json.loads(self.system.Show(pb.ShowRequest(command=command), timeout=self.timeout).json)
+
+    def clear_counters(self, interfaces=True, runtime=True, errors=True):
+        self.system.ClearCounters(pb.ClearCountersRequest(interfaces=interfaces, runtime=runtime, errors=errors),
+                                  timeout=self.timeout)
+
+    # Tools: packet generator, trace, pcap
+    def pg_add(self, definition):
+        """A stream in the packet generator's language: "name s size 64 data { IP4: ... }"."""
+        self.tools.PgAdd(pb.PgStreamRequest(definition=definition), timeout=self.timeout)
+
+    def pg_enable(self, name="", enable=True):
+        self.tools.PgEnable(pb.PgEnableRequest(name=name, enable=enable), timeout=self.timeout)
+
+    def pg_delete(self, name):
+        self.tools.PgDelete(pb.PgStreamName(name=name), timeout=self.timeout)
+
+    def trace_add(self, input_node, count):
+        self.tools.TraceAdd(pb.TraceRequest(input_node=input_node, count=count), timeout=self.timeout)
+
+    def trace_clear(self):
+        self.tools.TraceClear(pb.Empty(), timeout=self.timeout)
+
+    def pcap(self, arguments):
+        """The arguments of "pcap trace": "rx tx max 100 file /tmp/x.pcapng", "off"."""
+        self.tools.Pcap(pb.PcapRequest(arguments=arguments), timeout=self.timeout)
 
     # Tables
     def add_table(self, table, ip6=False):

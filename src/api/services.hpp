@@ -29,6 +29,11 @@ struct Ctx {
   }
 };
 
+// Main thread: runs one CLI command (the handlers of the textual tools: the
+// packet generator's stream language, trace, pcap, show) and returns its
+// reply; a command error becomes vp::Error with the CLI's message.
+std::string run_cli(const std::string& line, bool json);
+
 std::unique_ptr<grpc::Service> make_system(Ctx& c);
 std::unique_ptr<grpc::Service> make_interfaces(Ctx& c);
 std::unique_ptr<grpc::Service> make_tables(Ctx& c);
@@ -36,11 +41,13 @@ std::unique_ptr<grpc::Service> make_neighbors(Ctx& c);
 std::unique_ptr<grpc::Service> make_config(Ctx& c);
 std::unique_ptr<grpc::Service> make_routes(Ctx& c);
 std::unique_ptr<grpc::Service> make_events(Ctx& c);
+std::unique_ptr<grpc::Service> make_tools(Ctx& c);
 
 class Services {
  public:
   explicit Services(MainExec& e) : ctx_{e} {
-    for (auto* f : {make_system, make_interfaces, make_tables, make_neighbors, make_config, make_routes, make_events})
+    for (auto* f :
+         {make_system, make_interfaces, make_tables, make_neighbors, make_config, make_routes, make_events, make_tools})
       list_.push_back(f(ctx_));
   }
   void register_all(grpc::ServerBuilder& b) {

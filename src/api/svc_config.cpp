@@ -7,6 +7,8 @@
 #include "io/if_ops.hpp"
 #include "io/interface.hpp"
 #include "net/arp/neighbor.hpp"
+#include "net/ip/icmp_req.hpp"
+#include "net/ip/ip_ops.hpp"
 #include "vplane/v1/vplane.grpc.pb.h"
 
 namespace vp::api {
@@ -25,6 +27,36 @@ class SystemSvc final : public pb::System::Service {
   }
   Status Ping(ServerContext*, const pb::PingRequest* q, pb::PingReply* r) override {
     return c_.on_main([&] { r->set_cookie(q->cookie()); });
+  }
+  Status SetVectorSize(ServerContext*, const pb::SetVectorSizeRequest* q, pb::Empty*) override {
+    return c_.on_main([&] { threads().set_vector_size(q->size()); });
+  }
+  Status SetIdleSleep(ServerContext*, const pb::SetIdleSleepRequest* q, pb::Empty*) override {
+    return c_.on_main([&] {
+      if (q->max_us() > 1000000) fail("idle sleep {} us is out of range (0-1000000)", q->max_us());
+      threads().set_idle_sleep(q->max_us());
+    });
+  }
+  Status SetIcmpRateLimit(ServerContext*, const pb::SetIcmpRateLimitRequest* q, pb::Empty*) override {
+    return c_.on_main([&] {
+      if (q->per_second() > 10000000) fail("ICMP rate {} is out of range (0-10000000)", q->per_second());
+      g_icmp_rate.store(q->per_second());
+    });
+  }
+  Status Show(ServerContext*, const pb::ShowRequest* q, pb::ShowReply* r) override {
+    return c_.on_main([&] {
+      const std::string& c = q->command();
+      if (c.rfind("show ", 0) != 0 || c.find_first_of("\n\r") != std::string::npos)
+        fail("'{}' is not a show command (Show runs read-only 'show ...' commands)", c);
+      r->set_json(run_cli(c, true));
+    });
+  }
+  Status ClearCounters(ServerContext*, const pb::ClearCountersRequest* q, pb::Empty*) override {
+    return c_.on_main([&] {
+      if (q->interfaces()) ifs().clear_counters();
+      if (q->runtime()) run_cli("clear runtime", false);
+      if (q->errors()) run_cli("clear errors", false);
+    });
   }
 
  private:
@@ -112,6 +144,7 @@ class InterfacesSvc final : public pb::Interfaces::Service {
           a.master = q->memif().master();
           if (q->memif().rx_queues() > 64) fail("rx_queues {} is out of range (1-64)", q->memif().rx_queues());
           a.rx_queues = uint16_t(q->memif().rx_queues() ? q->memif().rx_queues() : 1);
+          if (q->memif().ring_size()) a.ring_size = q->memif().ring_size();
           idx = ops::create_memif(a);
           break;
         }
@@ -148,6 +181,45 @@ class InterfacesSvc final : public pb::Interfaces::Service {
   }
   Status SetTable(ServerContext*, const pb::SetInterfaceTableRequest* q, pb::Empty*) override {
     return c_.on_main([&] { ops::set_interface_ip_table(iface(q->sw_if_index()).index, q->ip6(), q->table()); });
+  }
+  Status SetIp6(ServerContext*, const pb::SetIp6Request* q, pb::Empty*) override {
+    return c_.on_main([&] { ops::ip6_enable(iface(q->sw_if_index()).index, q->enable()); });
+  }
+  Status SetXconnect(ServerContext*, const pb::SetXconnectRequest* q, pb::Empty*) override {
+    return c_.on_main([&] {
+      uint32_t i = iface(q->sw_if_index()).index;
+      if (q->has_peer_sw_if_index())
+        ops::set_xconnect(i, iface(q->peer_sw_if_index()).index);
+      else
+        ops::set_l3(i);
+    });
+  }
+  Status SetProxyArp(ServerContext*, const pb::SetProxyArpRequest* q, pb::Empty*) override {
+    return c_.on_main([&] { ops::set_proxy_arp(iface(q->sw_if_index()).index, q->enable()); });
+  }
+  Status SetRxPlacement(ServerContext*, const pb::SetRxPlacementRequest* q, pb::Empty*) override {
+    return c_.on_main([&] {
+      if (q->queue() > 65535) fail("queue {} is out of range", q->queue());
+      ops::set_rx_placement(iface(q->sw_if_index()).index, uint16_t(q->queue()), q->worker());
+    });
+  }
+  Status SetFeature(ServerContext*, const pb::SetFeatureRequest* q, pb::Empty*) override {
+    return c_.on_main([&] { ops::set_feature(iface(q->sw_if_index()).index, q->arc(), q->feature(), q->enable()); });
+  }
+  Status AddMemifSocket(ServerContext*, const pb::MemifSocket* q, pb::Empty*) override {
+    return c_.on_main([&] { ops::create_memif_socket(q->id(), q->filename()); });
+  }
+  Status DelMemifSocket(ServerContext*, const pb::MemifSocket* q, pb::Empty*) override {
+    return c_.on_main([&] { ops::delete_memif_socket(q->id()); });
+  }
+  Status ListMemifSockets(ServerContext*, const pb::Empty*, pb::ListMemifSocketsReply* r) override {
+    return c_.on_main([&] {
+      for (auto& [id, path] : ops::memif_sockets()) {
+        auto* s = r->add_sockets();
+        s->set_id(id);
+        s->set_filename(path);
+      }
+    });
   }
 
  private:

@@ -28,6 +28,30 @@ struct NodeBase {
 // Baselines kept by the reader: clearing never writes a worker's counters.
 std::map<std::pair<uint32_t, NodeId>, NodeBase> g_rt_base;
 std::map<uint16_t, uint64_t> g_err_base;
+struct LoopBase {
+  uint64_t hist[LoopTime::kBuckets] = {};
+  uint64_t sum = 0;
+};
+std::map<uint32_t, LoopBase> g_loop_base;
+
+// Poll-loop gaps since the last clear: quantiles (upper bound of the bucket
+// they fall in), mean and maximum, in microseconds.
+nlohmann::json loop_stats(uint32_t t) {
+  LoopTime& lt = threads().at(t).loop_time();
+  LoopBase& b = g_loop_base[t];
+  uint64_t h[LoopTime::kBuckets], n = 0;
+  for (int i = 0; i < LoopTime::kBuckets; i++) n += h[i] = lt.count(i) - b.hist[i];
+  double us = 1e6 / double(tsc_hz());
+  auto q = [&](double f) {
+    uint64_t want = uint64_t(double(n) * f), seen = 0;
+    for (int i = 0; i < LoopTime::kBuckets; i++)
+      if ((seen += h[i]) > want) return double(LoopTime::lower(i + 1)) * us;
+    return 0.0;
+  };
+  return {{"polls", n},          {"mean_us", n ? double(lt.sum() - b.sum) / double(n) * us : 0},
+          {"p50_us", q(0.5)},    {"p99_us", q(0.99)},
+          {"p999_us", q(0.999)}, {"max_us", double(lt.max()) * us}};
+}
 
 void show_runtime(Args& a, Out& o) {
   a.end();
@@ -54,7 +78,17 @@ void show_runtime(Args& a, Out& o) {
                        {"clocks_per_packet", cpp},
                        {"vectors_per_call", vpc}});
     }
-    arr.push_back({{"thread", t}, {"name", info.name}, {"core", info.core}, {"loops", T.loops()}, {"nodes", nodes}});
+    auto lt = loop_stats(t);
+    if (lt["polls"].get<uint64_t>())
+      o.line("poll loop gaps (us): p50 {:.1f}  p99 {:.1f}  p99.9 {:.1f}  max {:.1f}  over {} polls",
+             lt["p50_us"].get<double>(), lt["p99_us"].get<double>(), lt["p999_us"].get<double>(),
+             lt["max_us"].get<double>(), lt["polls"].get<uint64_t>());
+    arr.push_back({{"thread", t},
+                   {"name", info.name},
+                   {"core", info.core},
+                   {"loops", T.loops()},
+                   {"loop_time", lt},
+                   {"nodes", nodes}});
   }
   if (o.json) o.j = {{"tsc_hz", tsc_hz()}, {"threads", arr}};
 }
@@ -62,11 +96,17 @@ void show_runtime(Args& a, Out& o) {
 void clear_runtime(Args& a, Out&) {
   a.end();
   auto& th = threads();
-  for (uint32_t t = 0; t < th.size(); t++)
+  for (uint32_t t = 0; t < th.size(); t++) {
     for (auto& d : Registry::get().nodes()) {
       NodeRt& r = th.at(t).node(d->id);
       g_rt_base[{t, d->id}] = {cread(r.calls), cread(r.vectors), cread(r.clocks)};
     }
+    LoopTime& lt = th.at(t).loop_time();
+    LoopBase& b = g_loop_base[t];
+    for (int i = 0; i < LoopTime::kBuckets; i++) b.hist[i] = lt.count(i);
+    b.sum = lt.sum();
+    lt.clear_max();
+  }
 }
 
 uint64_t error_total(uint16_t id) {
@@ -216,6 +256,8 @@ RunningConfigRegistration rc{1, [](std::vector<std::string>& out) {
                                auto& th = threads();
                                if (th.at(0).vsize() != kDefaultVectorSize)
                                  out.push_back(fmt::format("set vector-size {}", th.at(0).vsize()));
+                               if (th.idle_sleep() != th.idle_sleep_configured())
+                                 out.push_back(fmt::format("set polling idle-sleep {}", th.idle_sleep()));
                              }};
 
 }  // namespace

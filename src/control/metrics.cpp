@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "control/cli.hpp"
+#include "graph/threads.hpp"
 #include "infra/error.hpp"
 #include "net/fib/fib.hpp"
 
@@ -84,6 +85,27 @@ std::string metrics_text() {
       o.line("vplane_node_vectors_per_call",
              fmt::format("thread=\"{}\",node=\"{}\"", t["thread"].get<int>(), label(n["name"])),
              n["vectors_per_call"].get<double>());
+  // Raw (monotonic, not reset by "clear runtime"), per thread: threads differ.
+  o.help("vplane_poll_gap_seconds", "histogram", "time between two polls of a thread's inputs");
+  double sec = 1.0 / rt["tsc_hz"].get<double>();
+  for (uint32_t t = 0; t < threads().size(); t++) {
+    LoopTime& lt = threads().at(t).loop_time();
+    uint64_t cum = 0;
+    int next = 0;
+    for (int k = 10; k <= 36; k++) {  // 2^10 clocks (~0.3 us) to 2^36 (~20 s)
+      for (; next < LoopTime::bucket(uint64_t(1) << k); next++) cum += lt.count(next);
+      o.line("vplane_poll_gap_seconds_bucket",
+             fmt::format("thread=\"{}\",le=\"{:.3g}\"", t, double(uint64_t(1) << k) * sec), cum);
+    }
+    for (; next < LoopTime::kBuckets; next++) cum += lt.count(next);
+    o.line("vplane_poll_gap_seconds_bucket", fmt::format("thread=\"{}\",le=\"+Inf\"", t), cum);
+    o.line("vplane_poll_gap_seconds_sum", fmt::format("thread=\"{}\"", t), double(lt.sum()) * sec);
+    o.line("vplane_poll_gap_seconds_count", fmt::format("thread=\"{}\"", t), cum);
+  }
+  o.help("vplane_poll_gap_max_seconds", "gauge", "longest time between two polls since the last \"clear runtime\"");
+  for (uint32_t t = 0; t < threads().size(); t++)
+    o.line("vplane_poll_gap_max_seconds", fmt::format("thread=\"{}\"", t),
+           double(threads().at(t).loop_time().max()) * sec);
   o.help("vplane_tsc_hz", "gauge", "TSC frequency (clocks to seconds)");
   o.line("vplane_tsc_hz", "", rt["tsc_hz"].get<uint64_t>());
 

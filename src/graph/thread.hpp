@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "graph/counter.hpp"
+#include "graph/loop_time.hpp"
 #include "graph/meta.hpp"
 #include "graph/node.hpp"
 #include "graph/trace.hpp"
@@ -98,6 +99,7 @@ class Thread {
   uint32_t loop_once();
   void run_pending();
   uint64_t loops() const { return cread(loops_); }
+  LoopTime& loop_time() { return loop_time_; }
 
  private:
   void grow(NodeRt& r, uint32_t need);
@@ -123,6 +125,7 @@ class Thread {
   std::vector<rte_ring*> in_rings_, out_rings_;
   uint16_t handoff_err_ = 0;
   uint64_t loops_ = 0;
+  LoopTime loop_time_;
 };
 
 }  // namespace vp

@@ -116,6 +116,7 @@ void Threads::worker_main(uint32_t idx) {
   uint32_t idle = 0, sleep_us = 0;
   while (!stop_.load(std::memory_order_relaxed)) {
     r.quiescent(idx);
+    t.loop_time().poll(rte_rdtsc());
     if (t.loop_once()) {
       idle = 0;
       sleep_us = 0;
@@ -124,6 +125,7 @@ void Threads::worker_main(uint32_t idx) {
     uint32_t max_us = idle_max_us_.load(std::memory_order_relaxed);
     if (!max_us || ++idle < cfg_.idle_loops_before_sleep) continue;
     sleep_us = std::min(max_us, sleep_us ? sleep_us * 2 : 1);
+    t.loop_time().pause();
     r.offline(idx);
     usleep(sleep_us);
     r.online(idx);
@@ -133,6 +135,7 @@ void Threads::worker_main(uint32_t idx) {
 }
 
 uint32_t Threads::main_poll() {
+  threads_[0]->loop_time().poll(rte_rdtsc());
   if (threads_[0]->loop_once()) {
     main_idle_ = 0;
     main_sleep_ = 0;
@@ -141,6 +144,7 @@ uint32_t Threads::main_poll() {
   uint32_t max_us = idle_max_us_.load(std::memory_order_relaxed);
   if (!max_us || ++main_idle_ < cfg_.idle_loops_before_sleep) return 0;
   main_sleep_ = std::min(max_us, main_sleep_ ? main_sleep_ * 2 : 1);
+  threads_[0]->loop_time().pause();
   return main_sleep_;
 }
 

@@ -48,6 +48,7 @@ class Threads {
   void set_vector_size(uint32_t v);
   void set_idle_sleep(uint32_t max_us) { idle_max_us_.store(max_us); }
   uint32_t idle_sleep() const { return idle_max_us_.load(); }
+  uint32_t idle_sleep_configured() const { return cfg_.idle_sleep_max_us; }  // from the startup file
   std::vector<ThreadInfo> info() const;
   // Main thread in single-thread mode: one loop with adaptive idle.
   // Returns the microseconds the caller may block waiting for control events.

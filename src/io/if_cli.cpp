@@ -176,7 +176,8 @@ CliRegistration cmds[] = {
         a.end();
         ops::delete_memif_socket(id);
       }}},
-    {{"create interface memif", "create interface memif id <n> socket-id <s> master|slave [rx-queues <n>]",
+    {{"create interface memif",
+      "create interface memif id <n> socket-id <s> master|slave [rx-queues <n>] [ring-size <n>]",
       "create a memif interface (memif<s>/<n>)",
       [](Args& a, Out& o) {
         ops::MemifArgs m;
@@ -193,6 +194,8 @@ CliRegistration cmds[] = {
             role = true;
           } else if (a.accept("rx-queues"))
             m.rx_queues = uint16_t(a.num("rx-queues", 16));
+          else if (a.accept("ring-size"))
+            m.ring_size = uint32_t(a.num("ring-size", 16384));
           else
             a.end();
         }

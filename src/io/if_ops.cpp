@@ -130,15 +130,18 @@ uint32_t create_memif(const MemifArgs& a) {
   else
     fail("no memif socket id {} (create it with 'create memif socket id {} filename <path>')", a.socket_id,
          a.socket_id);
+  if (a.ring_size < 512 || a.ring_size > 16384 || (a.ring_size & (a.ring_size - 1)))
+    fail("memif ring-size {} must be a power of two from 512 to 16384", a.ring_size);
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   std::string name = "memif" + std::to_string(a.socket_id) + "/" + std::to_string(a.id);
   std::string cmd = "create interface memif id " + std::to_string(a.id) + " socket-id " + std::to_string(a.socket_id) +
                     (a.master ? " master" : " slave");
   if (a.rx_queues != 1) cmd += " rx-queues " + std::to_string(a.rx_queues);
+  if (a.ring_size != 1024) cmd += " ring-size " + std::to_string(a.ring_size);
   return add_dpdk(name, IfKind::memif, "net_memif",
-                  std::string("role=") + (a.master ? "server" : "client") + ",id=" + std::to_string(a.id) +
-                      ",socket=" + path + ",socket-abstract=no,zero-copy=no",
+                  std::string("role=") + (a.master ? "server" : "client") + ",id=" + std::to_string(a.id) + ",socket=" +
+                      path + ",socket-abstract=no,zero-copy=no,rsize=" + std::to_string(__builtin_ctz(a.ring_size)),
                   "memif-input", a.rx_queues, cmd);
 }
 

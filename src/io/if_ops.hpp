@@ -25,6 +25,7 @@ struct MemifArgs {
   uint32_t id = 0, socket_id = 0;
   bool master = true;
   uint16_t rx_queues = 1;
+  uint32_t ring_size = 1024;  // slots per ring: how long a stalled peer can be absorbed
 };
 uint32_t create_memif(const MemifArgs& a);
 uint32_t create_vhost_user(const std::string& path, bool server);

@@ -28,6 +28,10 @@ DpdkPort::DpdkPort(std::string devname, std::string devargs, bool is_vdev, NodeI
   n_rxq_ = std::min<uint16_t>(std::max<uint16_t>(n_rxq, 1), info.max_rx_queues);
   uint32_t threads_n = threads().size();
   n_txq_ = uint16_t(std::min<uint32_t>(threads_n, info.max_tx_queues));
+  // memif pairs each of one side's tx rings with one of the other side's rx
+  // rings, so both sides need as many tx as rx queues whatever their thread
+  // counts: threads beyond that share a queue under its lock (VPP does the same).
+  if (driver_ == "net_memif") n_txq_ = n_rxq_;
   shared_tx_ = n_txq_ < threads_n;
   txlock_.reset(new rte_spinlock_t[n_txq_]);
   for (uint16_t i = 0; i < n_txq_; i++) rte_spinlock_init(&txlock_[i]);

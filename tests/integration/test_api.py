@@ -184,3 +184,73 @@ def test_cpp_route_loader_adds_replaces_and_deletes(lab):
     assert "no route" in v.cli_fail("show ip fib 20.0.78.1")
     r = subprocess.run([tool, "--api", "unix:" + v.api_sock], capture_output=True, text=True, timeout=30)
     assert r.returncode != 0 and "give --file" in r.stderr
+
+
+def test_everything_the_cli_configures_the_api_configures_too(lab, tmp_path):
+    """The calls beyond interfaces/routes/neighbours: cross-connect, IPv6
+    enable, proxy ARP, features, rx placement, memif sockets, vector size,
+    idle sleep, ICMP rate, the packet generator, trace and pcap; each lands
+    in running-config as the CLI would write it, and bad input changes nothing."""
+    v = lab.vplane(workers=1)
+    c = v.client()
+    from vplane_client import pb
+    v.cli("create packet-generator interface pg0")
+    pg = c.interface("pg0").sw_if_index
+    sink = c.create_null_sink()
+    for i in (pg, sink):
+        c.set_state(i)
+    # L2 cross-connect pg0 -> null0 and a stream through it, all over the API.
+    c.set_xconnect(pg, sink)
+    c.pg_add("name s size 64 count 500 data { IP4: 02:00:00:00:00:01 -> 02:00:00:00:00:02 "
+             "UDP: 10.0.0.1 -> 10.0.0.2 UDP: 1 -> 2 }")
+    c.trace_add("pg-input", 3)
+    pcap = str(tmp_path / "x.pcapng")
+    c.pcap(f"tx max 10 file {pcap}")
+    c.pg_enable("s")
+    deadline = time.time() + 10
+    while time.time() < deadline and c.show("show packet-generator")[0]["sent"] < 500:
+        time.sleep(0.1)
+    time.sleep(0.3)
+    assert c.show("show packet-generator")[0]["sent"] == 500
+    assert c.interface("null0").counters.tx_packets == 500
+    assert any(n["node"] == "l2-xconnect" for p in c.show("show trace") for n in p["nodes"])
+    c.pcap("off")
+    assert os.path.getsize(pcap) > 0
+    c.trace_clear()
+    c.pg_delete("s")
+    assert c.show("show packet-generator") == []
+    c.set_xconnect(pg)  # back to L3
+    # Interface and system settings.
+    lo = c.create_loopback()
+    c.set_ip6(lo)
+    assert c.show("show ip6 interface")  # has the loopback now
+    c.set_proxy_arp(lo)
+    c.set_rx_placement(pg, worker=0)
+    c.add_memif_socket(7, str(tmp_path / "m.sock"))
+    assert c.memif_sockets()[7] == str(tmp_path / "m.sock")
+    c.set_vector_size(128)
+    c.set_idle_sleep(200)
+    c.set_icmp_rate_limit(500)
+    run = v.cli("show running-config")
+    for line in ("set vector-size 128", "set polling idle-sleep 200", "set ip icmp rate-limit 500", f"create memif socket id 7 filename {tmp_path / 'm.sock'}",
+                 "set interface proxy-arp loop0 enable", "enable ip6 interface loop0"):
+        assert line in run, (line, run)
+    assert "xconnect" not in run
+    c.clear_counters()
+    assert c.interface("null0").counters.tx_packets == 0
+    # Bad input: a one-line reason, nothing changed.
+    for call, words in ((lambda: c.set_vector_size(0), "out of range"),
+                        (lambda: c.set_feature(lo, "ip4-unicast", "no-such-node"), "no-such-node"),
+                        (lambda: c.pg_add("name t size 64 data { IP4: nonsense }"), ""),
+                        (lambda: c.pg_add("name t size 64 data {} \n clear interfaces"), "one line"),
+                        (lambda: c.show("clear runtime"), "not a show command"),
+                        (lambda: c.set_xconnect(pg, 9999), "no interface"),
+                        (lambda: c.del_memif_socket(8), "no memif socket id 8"),
+                        (lambda: c.trace_add("ip4-lookup", 5), "not an input node")):
+        with pytest.raises(grpc.RpcError) as e:
+            call()
+        assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT, e.value.details()
+        assert words in e.value.details() and "\n" not in e.value.details()
+    assert v.cli("show running-config") == run
+    assert c.ping(3) == 3
+    del pb

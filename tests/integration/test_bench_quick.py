@@ -1,4 +1,4 @@
-"""bench/run --quick runs to the end and writes well-formed results (no
+"""bench/run --quick and bench/route-load --quick run to the end and writes well-formed results (no
 timing is asserted: CI machines are shared)."""
 import json
 import os
@@ -22,4 +22,19 @@ def test_bench_quick_produces_json_and_chart(tmp_path):
     assert w["whole_path_clocks"] > 0
     assert set(w["per_node"]) == {"ethernet-input", "l2-xconnect", "interface-output"}
     assert res["engine"]["Dispatch/256"] > 0 and res["testpmd"]["hugepages"]["mpps"] > 0
+    assert "summary:" in r.stdout
+
+
+def test_route_load_quick_loads_under_traffic_and_reports(tmp_path):
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "route-load"), "--quick", "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+    js = [f for f in os.listdir(tmp_path) if f.endswith(".json")]
+    assert len(js) == 1
+    res = json.load(open(tmp_path / js[0]))
+    assert set(res["phases"]) == {"add", "replace", "del"}
+    for p in res["phases"].values():
+        assert p["routes"] == 100000 and p["seconds"] > 0
+        assert p["offered"] > 0 and p["received"] <= p["offered"]
+        assert p["worker_poll_gaps_us"]["polls"] > 0
     assert "summary:" in r.stdout

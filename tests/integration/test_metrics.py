@@ -23,7 +23,8 @@ def parse(text):
         m = LINE.match(line)
         assert m, f"not exposition format: {line!r}"
         labels = frozenset(re.findall(r'([a-zA-Z_]+)="((?:[^"\\]|\\.)*)"', m.group(3) or ""))
-        assert m.group(1) in typed, f"{m.group(1)} has no TYPE"
+        base = re.sub(r"_(bucket|sum|count)$", "", m.group(1))  # a histogram's series
+        assert m.group(1) in typed or base in typed, f"{m.group(1)} has no TYPE"
         out[(m.group(1), labels)] = float(m.group(4))
     return out
 
@@ -38,7 +39,7 @@ def free_port():
 
 def test_metrics_scrape_matches_the_cli(lab):
     port = free_port()
-    v = lab.vplane(extra=("--metrics", f"127.0.0.1:{port}"))
+    v = lab.vplane(workers=1, extra=("--metrics", f"127.0.0.1:{port}"))
     v.cli("create loopback interface")
     v.cli("set interface state loop0 up")
     v.cli("set interface ip address loop0 192.0.2.1/24")
@@ -54,6 +55,14 @@ def test_metrics_scrape_matches_the_cli(lab):
     assert ran and ran <= nodes  # nodes that ran, per thread (the GARP went through ethernet-input)
     assert m[("vplane_buffers", frozenset({("pool", v.json("show buffers")["pool"]), ("state", "in_use")}))] >= 0
     assert any(k[0] == "vplane_interface_rx_packets_total" for k in m)
+    # The worker's poll gaps: a histogram, cumulative, its +Inf bucket its count.
+    buckets = sorted((float(dict(k[1])["le"]), val) for k, val in m.items()
+                     if k[0] == "vplane_poll_gap_seconds_bucket" and dict(k[1])["thread"] == "1"
+                     and dict(k[1])["le"] != "+Inf")
+    assert len(buckets) > 10 and all(a[1] <= b[1] for a, b in zip(buckets, buckets[1:]))
+    total = m[("vplane_poll_gap_seconds_count", frozenset({("thread", "1")}))]
+    assert total > 0 and m[("vplane_poll_gap_seconds_bucket", frozenset({("thread", "1"), ("le", "+Inf")}))] == total
+    assert m[("vplane_poll_gap_max_seconds", frozenset({("thread", "1")}))] > 0
     # Other paths and garbage get an answer or a closed connection, never a dead daemon.
     with pytest.raises(urllib.error.HTTPError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/other", timeout=10)

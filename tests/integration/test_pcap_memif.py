@@ -3,6 +3,8 @@ import os
 import subprocess
 import time
 
+import pytest
+
 from scapy.all import Ether, IP, Raw, UDP
 
 from test_xconnect import MARK, attach, frames
@@ -53,10 +55,13 @@ def test_pcap_max_and_drop_capture(lab, tmp_path):
     assert len(r.stdout.strip().splitlines()) == 3
 
 
-def test_two_instances_over_memif(lab, tmp_path):
+# Instances with different thread counts (and so different numbers of tx
+# queues on their other ports) still agree on memif's queue pairs.
+@pytest.mark.parametrize("workers", [(0, 0), (1, 0)])
+def test_two_instances_over_memif(lab, tmp_path, workers):
     ns1, ns2 = lab.ns(), lab.ns()
     sock = str(tmp_path / "memif.sock")
-    va, vb = lab.vplane(), lab.vplane()
+    va, vb = lab.vplane(workers=workers[0]), lab.vplane(workers=workers[1])
     a_host, if1 = attach(va, "af_packet", lab, ns1)
     b_host, if2 = attach(vb, "af_packet", lab, ns2)
     for v, role in ((va, "master"), (vb, "slave")):

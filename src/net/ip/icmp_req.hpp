@@ -23,6 +23,7 @@ inline void want_icmp(rte_mbuf* m, uint8_t type, uint8_t code, uint32_t param = 
 }
 
 // Errors per second per thread, ICMP and ICMPv6 alike ("set ip icmp rate-limit").
+inline constexpr uint32_t kIcmpRateDefault = 1000;
 extern std::atomic<uint32_t> g_icmp_rate;
 
 // Token bucket, one per thread per error node.

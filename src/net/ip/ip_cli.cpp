@@ -361,6 +361,8 @@ RunningConfigRegistration rc_tables{9, [](std::vector<std::string>& out) {
                                         if (id) out.push_back(fmt::format("ip table add {}", id));
                                       for (uint32_t id : fib6().table_ids())
                                         if (id) out.push_back(fmt::format("ip6 table add {}", id));
+                                      if (uint32_t r = g_icmp_rate.load(); r != kIcmpRateDefault)
+                                        out.push_back(fmt::format("set ip icmp rate-limit {}", r));
                                     }};
 
 RunningConfigRegistration rc_ifs{

@@ -12,7 +12,7 @@
 
 namespace vp {
 
-std::atomic<uint32_t> g_icmp_rate{1000};
+std::atomic<uint32_t> g_icmp_rate{kIcmpRateDefault};
 
 namespace {
 enum Next : uint16_t { kLookup, kDrop };
