@@ -254,3 +254,27 @@ def test_everything_the_cli_configures_the_api_configures_too(lab, tmp_path):
     assert v.cli("show running-config") == run
     assert c.ping(3) == 3
     del pb
+
+
+def test_go_example_programs_routes(lab, tmp_path):
+    """examples/go builds offline with Debian's Go gRPC/protobuf packages
+    and programs routes through the Unix socket."""
+    binary = str(tmp_path / "vplane-routes")
+    b = subprocess.run([os.path.join(ROOT, "examples", "go", "build.sh"), binary], capture_output=True, text=True,
+                       timeout=600, env=dict(os.environ, GOCACHE=os.environ.get("GOCACHE", "/root/.cache/go-build")))
+    assert b.returncode == 0, b.stdout + b.stderr
+    v = lab.vplane()
+    c = v.client()
+    lo = c.create_loopback()
+    c.set_state(lo)
+    c.set_address(lo, "192.0.2.1/24")
+    r = subprocess.run([binary, "-api", "unix:" + v.api_sock, "-via", "192.0.2.2", "-first", "198.18.0.0",
+                        "-count", "50", "-keep"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "added 50 routes, 0 rejected" in r.stdout and "lookup 198.18.0.0: 198.18.0.0/24 via 192.0.2.2" in r.stdout
+    assert sum(1 for e in c.dump() if e.prefix.length == 24 and e.prefix.address[:2] == bytes([198, 18])) == 50
+    r = subprocess.run([binary, "-api", "unix:" + v.api_sock, "-via", "192.0.2.2", "-first", "198.18.0.0",
+                        "-count", "50"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "deleted 50 routes" in r.stdout, r.stderr
+    bad = subprocess.run([binary, "-api", "unix:" + v.api_sock], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 1 and "give -via" in bad.stderr
