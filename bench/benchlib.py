@@ -111,3 +111,47 @@ def dfz_table(path, n):
             f.write(f"ip route add {a >> 24}.{a >> 16 & 255}.{a >> 8 & 255}.{a & 255}/{l} via 10.9.0.2\n")
 
 
+def v6_table(path, n, dsts=None):
+    """n IPv6 prefixes shaped like the public table: RIR allocations (/29-/32)
+    in 2000::/4, most prefixes /48 (customer blocks inside allocations, and
+    provider-independent ones in 2a00::/12), the rest /33-/44 inside
+    allocations; plus a default route. Destinations (to dsts, 256k) pick a
+    prefix uniformly and a random address in it, so most lookups go as deep
+    as /48 into a table far larger than the caches."""
+    import ipaddress
+    import random
+    rng = random.Random(2048)
+    seen, allocs = {}, []
+    def add(a, l):
+        a &= ((1 << 128) - 1) ^ ((1 << (128 - l)) - 1)
+        if (a, l) not in seen:
+            seen[(a, l)] = True
+            return True
+        return False
+    while len(allocs) < n // 10:
+        l = rng.choices([29, 30, 31, 32], [30, 5, 5, 60])[0]
+        a = (0x2 << 124) | (rng.getrandbits(28) << 96)
+        if add(a, l):
+            allocs.append((a, l))
+    while len(seen) < n:
+        r = rng.random()
+        if r < 0.5:  # a /48 inside an allocation
+            a, l = rng.choice(allocs)
+            add(a | (rng.getrandbits(48 - l) << 80), 48)
+        elif r < 0.7:  # a provider-independent /48
+            add((0x2a0 << 116) | (rng.getrandbits(36) << 80), 48)
+        else:  # /33-/44 inside an allocation
+            a, pl = rng.choice(allocs)
+            l = rng.randint(33, 44)
+            add(a | (rng.getrandbits(l - pl) << (128 - l)), l)
+    prefixes = list(seen)
+    with open(path, "w") as f:
+        f.write("ip route add ::/0 via 2001:db8:9::2\n")
+        for a, l in prefixes:
+            f.write(f"ip route add {ipaddress.IPv6Address(a)}/{l} via 2001:db8:9::2\n")
+    if not dsts:
+        return
+    with open(dsts, "w") as f:
+        for _ in range(1 << 18):
+            a, l = rng.choice(prefixes)
+            f.write(f"{ipaddress.IPv6Address(a | rng.getrandbits(128 - l))}\n")

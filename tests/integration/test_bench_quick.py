@@ -32,9 +32,9 @@ def test_route_load_quick_loads_under_traffic_and_reports(tmp_path):
     js = [f for f in os.listdir(tmp_path) if f.endswith(".json")]
     assert len(js) == 1
     res = json.load(open(tmp_path / js[0]))
-    assert set(res["phases"]) == {"add", "replace", "del"}
-    for p in res["phases"].values():
-        assert p["routes"] == 100000 and p["seconds"] > 0
+    assert set(res["phases"]) == {"add", "replace", "del", "ip6 add", "ip6 del"}
+    for name, p in res["phases"].items():
+        assert p["routes"] == (100000 if not name.startswith("ip6") else 20000) and p["seconds"] > 0
         assert p["offered"] > 0 and p["received"] <= p["offered"]
         assert p["worker_poll_gaps_us"]["polls"] > 0
     assert "summary:" in r.stdout
