@@ -57,6 +57,7 @@ class Client:
         self.config = rpc.ConfigStub(self.channel)
         self.events = rpc.EventsStub(self.channel)
         self.tools = rpc.ToolsStub(self.channel)
+        self.lcp = rpc.LcpStub(self.channel)
 
     def close(self):
         self.channel.close()
@@ -158,6 +159,19 @@ class Client:
     def clear_counters(self, interfaces=True, runtime=True, errors=True):
         self.system.ClearCounters(pb.ClearCountersRequest(interfaces=interfaces, runtime=runtime, errors=errors),
                                   timeout=self.timeout)
+
+    # Linux control plane
+    def lcp_create(self, idx, host_if, netns=""):
+        self.lcp.Create(pb.LcpPair(sw_if_index=idx, host_if=host_if, netns=netns), timeout=self.timeout)
+
+    def lcp_delete(self, idx):
+        self.lcp.Delete(pb.InterfaceRequest(sw_if_index=idx), timeout=self.timeout)
+
+    def lcp_default_netns(self, netns):
+        self.lcp.SetDefaultNetns(pb.LcpNetns(netns=netns), timeout=self.timeout)
+
+    def lcp_pairs(self):
+        return self.lcp.List(pb.Empty(), timeout=self.timeout)
 
     # Tools: packet generator, trace, pcap
     def pg_add(self, definition):

@@ -42,12 +42,14 @@ std::unique_ptr<grpc::Service> make_config(Ctx& c);
 std::unique_ptr<grpc::Service> make_routes(Ctx& c);
 std::unique_ptr<grpc::Service> make_events(Ctx& c);
 std::unique_ptr<grpc::Service> make_tools(Ctx& c);
+std::unique_ptr<grpc::Service> make_lcp(Ctx& c);
+std::unique_ptr<grpc::Service> make_lcp(Ctx& c);
 
 class Services {
  public:
   explicit Services(MainExec& e) : ctx_{e} {
-    for (auto* f :
-         {make_system, make_interfaces, make_tables, make_neighbors, make_config, make_routes, make_events, make_tools})
+    for (auto* f : {make_system, make_interfaces, make_tables, make_neighbors, make_config, make_routes, make_events,
+                    make_tools, make_lcp})
       list_.push_back(f(ctx_));
   }
   void register_all(grpc::ServerBuilder& b) {

@@ -365,6 +365,7 @@ RunningConfigRegistration rc_memif{5, [](std::vector<std::string>& out) {
 RunningConfigRegistration rc{
     10, [](std::vector<std::string>& out) {
       auto all = ifs().all();
+      std::erase_if(all, [](Interface* i) { return i->lcp_phy != kNoIf; });  // "lcp create" makes those
       for (auto* i : all)
         if (!i->create_cmd.empty()) out.push_back(i->create_cmd);
       for (auto* i : all) {

@@ -189,6 +189,12 @@ uint32_t create_pci(const std::string& pci) {
 
 void delete_interface(uint32_t sw_if) {
   Interface& i = by_index(sw_if);
+  if (i.lcp_mirror != kNoIf) fail("{} has a Linux mirror: remove it first with 'lcp delete {}'", i.name, i.name);
+  if (i.lcp_phy != kNoIf) {
+    const Interface* phy = ifs().at(i.lcp_phy);
+    fail("{} is the Linux mirror of {}: remove it with 'lcp delete {}'", i.name, phy ? phy->name : "?",
+         phy ? phy->name : "?");
+  }
   std::string xdp_host;
   if (i.kind == IfKind::af_xdp) {
     // The Linux interface the program is attached to, from the create command.

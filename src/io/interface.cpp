@@ -145,6 +145,7 @@ void Interfaces::publish(Interface& i) {
   f->admin_up = i.admin_up;
   f->l2 = i.l2;
   f->xc_tx = i.xc_tx;
+  f->lcp_mirror = i.lcp_mirror;
   f->fib4 = i.fib4;
   f->ip4 = 0;
   for (auto& a : i.addrs)

@@ -29,9 +29,10 @@ struct IfFast {
   uint32_t mtu;
   bool admin_up;
   L2Mode l2;
-  uint32_t xc_tx;  // cross-connect peer
-  uint32_t fib4;   // IPv4 table (fib index)
-  uint32_t ip4;    // primary IPv4 address, network order (0: none): ARP and ICMP source
+  uint32_t xc_tx;       // cross-connect peer
+  uint32_t lcp_mirror;  // the Linux mirror (TAP) of this interface, kNoIf when none
+  uint32_t fib4;        // IPv4 table (fib index)
+  uint32_t ip4;         // primary IPv4 address, network order (0: none): ARP and ICMP source
   uint8_t ip4_len;
   bool proxy_arp;
   bool ip6_on;         // IPv6 enabled: has a link-local address
@@ -61,6 +62,8 @@ struct Interface {
   bool mac_set = false;  // changed by command (running-config)
   L2Mode l2 = L2Mode::l3;
   uint32_t xc_tx = kNoIf;
+  uint32_t lcp_mirror = kNoIf;   // lcp/lcp.hpp
+  uint32_t lcp_phy = kNoIf;      // set on a mirror: the interface it mirrors (not in running-config)
   uint32_t fib4 = 0;             // IPv4 table (fib index)
   uint32_t fib6 = 0;             // IPv6 table (fib index)
   std::vector<Prefix> addrs;     // configured addresses (v4 and v6; never the link-local one)

@@ -12,6 +12,7 @@
 #include "infra/tsc.hpp"
 #include "io/eal.hpp"
 #include "io/interface.hpp"
+#include "lcp/lcp_fast.hpp"
 #include "net/arp/arp_packet.hpp"
 #include "net/arp/hold.hpp"
 #include "net/arp/neighbor.hpp"
@@ -96,6 +97,12 @@ void arp_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       }
     }
     if (err == kReplies) {
+      if (lcp_pass_on(f, pm)) {
+        t.count_error(self, kReplies);
+        t.trace(self, m, "ARP reply/gratuitous: learned, passed to the Linux mirror");
+        next[i] = self.next[kOutput];
+        continue;
+      }
       t.trace(self, m, "ARP reply/gratuitous: learned");
       t.consume(self, m, kReplies);
       next[i] = kNoNode;

@@ -13,6 +13,7 @@
 #include "infra/tsc.hpp"
 #include "io/eal.hpp"
 #include "io/interface.hpp"
+#include "lcp/lcp_fast.hpp"
 #include "net/arp/hold.hpp"
 #include "net/arp/neighbor.hpp"
 #include "net/fib/adj.hpp"
@@ -147,7 +148,13 @@ void nd_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     } else {
       err = type == 133 ? kRsIgnored : type == 134 ? kRaIgnored : kRedirect;
     }
-    if (err >= kNaReceived) {  // consumed, not an error
+    if (err >= kNaReceived) {    // consumed, not an error
+      if (lcp_pass_on(f, pm)) {  // the kernel keeps its own neighbours and routers
+        t.count_error(self, err);
+        t.trace(self, m, "ND: %s, passed to the Linux mirror", self.def->errors[err].c_str());
+        next[i] = self.next[kOutput];
+        continue;
+      }
       t.trace(self, m, "ND: %s", self.def->errors[err].c_str());
       t.consume(self, m, err);
       next[i] = kNoNode;

@@ -1,0 +1,91 @@
+#include "lcp/lcp.hpp"
+
+#include <net/if.h>
+
+#include <map>
+
+#include "infra/error.hpp"
+#include "io/if_ops.hpp"
+#include "io/interface.hpp"
+#include "io/tap/port_tap.hpp"
+
+namespace vp::ops {
+
+namespace {
+std::string g_default_netns;
+std::map<uint32_t, LcpPair> g_pairs;  // by phy sw_if_index
+
+Interface& iface(uint32_t sw_if) {
+  Interface* i = ifs().at(sw_if);
+  if (!i) fail("no interface with index {}", sw_if);
+  return *i;
+}
+}  // namespace
+
+void lcp_create(uint32_t phy, const std::string& host_if, const std::string& netns_in) {
+  Interface& p = iface(phy);
+  if (netns_in.find_first_of("/ \t") != std::string::npos) fail("'{}' is not a namespace name", netns_in);
+  if (p.lcp_phy != kNoIf) fail("{} is the Linux mirror of {}: pair that one instead", p.name, iface(p.lcp_phy).name);
+  if (host_if.empty() || host_if.size() >= IFNAMSIZ || host_if.find_first_of("/ \t") != std::string::npos)
+    fail("'{}' is not a Linux interface name (1-{} characters, no '/' or spaces)", host_if, IFNAMSIZ - 1);
+  if (g_pairs.count(phy)) fail("{} already has a Linux mirror ({})", p.name, g_pairs[phy].host_if);
+  for (auto& [k, x] : g_pairs)
+    if (x.host_if == host_if) fail("Linux interface '{}' already mirrors {}", host_if, iface(k).name);
+  std::string netns = netns_in.empty() ? g_default_netns : netns_in;
+  TapArgs a;
+  a.id = UINT32_MAX;
+  a.host_if = host_if;
+  a.host_ns = netns;
+  a.host_mac = p.mac;
+  a.host_mtu = p.mtu;
+  // The kernel side gets the interface's addresses (the first of each family).
+  for (auto& x : p.addrs) {
+    if (!x.addr.v6 && !a.host_ip4) a.host_ip4 = x;
+    if (x.addr.v6 && !a.host_ip6) a.host_ip6 = x;
+  }
+  uint32_t m = create_tap(a);
+  Interface& mi = iface(m);
+  mi.lcp_phy = phy;
+  try {
+    set_xconnect(m, phy);  // what the kernel sends leaves on the paired interface, as it is
+    set_state(m, true);
+    set_feature(phy, "ip4-punt", "lcp-punt", true);
+    set_feature(phy, "ip6-punt", "lcp-punt", true);
+  } catch (...) {
+    mi.lcp_phy = kNoIf;
+    delete_interface(m);
+    throw;
+  }
+  Interface& pp = iface(phy);
+  pp.lcp_mirror = m;
+  ifs().publish(pp);
+  g_pairs[phy] = {phy, m, host_if, netns};
+}
+
+void lcp_delete(uint32_t phy) {
+  auto it = g_pairs.find(phy);
+  if (it == g_pairs.end()) fail("{} has no Linux mirror", iface(phy).name);
+  Interface& p = iface(phy);
+  p.lcp_mirror = kNoIf;
+  ifs().publish(p);
+  set_feature(phy, "ip4-punt", "lcp-punt", false);
+  set_feature(phy, "ip6-punt", "lcp-punt", false);
+  uint32_t m = it->second.mirror;
+  g_pairs.erase(it);
+  iface(m).lcp_phy = kNoIf;
+  delete_interface(m);  // waits until no thread polls it
+}
+
+void lcp_set_default_netns(const std::string& netns) {
+  if (netns.find_first_of("/ \t") != std::string::npos) fail("'{}' is not a namespace name", netns);
+  g_default_netns = netns;
+}
+const std::string& lcp_default_netns() { return g_default_netns; }
+
+std::vector<LcpPair> lcp_pairs() {
+  std::vector<LcpPair> v;
+  for (auto& [k, x] : g_pairs) v.push_back(x);
+  return v;
+}
+
+}  // namespace vp::ops

@@ -1,0 +1,78 @@
+// lcp create|delete, lcp default netns, show lcp (VPP's linux-cp vocabulary).
+#include <fmt/format.h>
+
+#include "control/cli.hpp"
+#include "infra/error.hpp"
+#include "io/interface.hpp"
+#include "lcp/lcp.hpp"
+
+namespace vp {
+namespace {
+
+void show_lcp(Args& a, Out& o) {
+  a.end();
+  nlohmann::json arr = nlohmann::json::array();
+  o.line("lcp default netns {}", ops::lcp_default_netns().empty() ? "(vplaned's own)" : ops::lcp_default_netns());
+  o.line("{:<20}{:<16}{:<16}{:<12}{:>12}{:>12}", "Interface", "Host-if", "Netns", "Mirror", "Punted", "Injected");
+  for (auto& p : ops::lcp_pairs()) {
+    Interface* phy = ifs().at(p.phy);
+    Interface* mir = ifs().at(p.mirror);
+    // Punted: what lcp-punt and ARP/ND sent to the mirror; injected: what the kernel sent.
+    uint64_t punted = ifs().counters(p.mirror).tx_packets, injected = ifs().counters(p.mirror).rx_packets;
+    o.line("{:<20}{:<16}{:<16}{:<12}{:>12}{:>12}", phy ? phy->name : "?", p.host_if, p.netns.empty() ? "-" : p.netns,
+           mir ? mir->name : "?", punted, injected);
+    arr.push_back({{"interface", phy ? phy->name : ""},
+                   {"sw_if_index", p.phy},
+                   {"host_if", p.host_if},
+                   {"netns", p.netns},
+                   {"mirror", mir ? mir->name : ""},
+                   {"mirror_sw_if_index", p.mirror},
+                   {"punted", punted},
+                   {"injected", injected}});
+  }
+  if (o.json) o.j = {{"default_netns", ops::lcp_default_netns()}, {"pairs", arr}};
+}
+
+CliRegistration cmds[] = {
+    {{"lcp create", "lcp create <if> host-if <name> [netns <ns>]",
+      "mirror an interface into Linux as a TAP with its MAC, MTU and addresses",
+      [](Args& a, Out&) {
+        Interface& i = a.iface();
+        if (!a.accept("host-if")) fail("missing host-if <name>");
+        std::string host = a.word("host-if name"), ns;
+        if (a.accept("netns")) ns = a.word("netns");
+        a.end();
+        ops::lcp_create(i.index, host, ns);
+      }}},
+    {{"lcp delete", "lcp delete <if>", "remove an interface's Linux mirror",
+      [](Args& a, Out&) {
+        Interface& i = a.iface();
+        a.end();
+        ops::lcp_delete(i.index);
+      }}},
+    {{"lcp default netns", "lcp default netns [<ns>]",
+      "namespace for mirrors created without one (no name: vplaned's own)",
+      [](Args& a, Out&) {
+        std::string ns = a.done() ? "" : a.word("netns");
+        a.end();
+        ops::lcp_set_default_netns(ns);
+      }}},
+    {{"show lcp", "show lcp", "Linux mirrors: interface, host interface, namespace, punted and injected packets",
+      show_lcp}},
+};
+
+// After interfaces and their addresses (15): a mirror copies the addresses.
+RunningConfigRegistration rc{16, [](std::vector<std::string>& out) {
+                               if (!ops::lcp_default_netns().empty())
+                                 out.push_back("lcp default netns " + ops::lcp_default_netns());
+                               for (auto& p : ops::lcp_pairs()) {
+                                 Interface* phy = ifs().at(p.phy);
+                                 if (!phy) continue;
+                                 std::string l = fmt::format("lcp create {} host-if {}", phy->name, p.host_if);
+                                 if (p.netns != ops::lcp_default_netns()) l += " netns " + p.netns;
+                                 out.push_back(l);
+                               }
+                             }};
+
+}  // namespace
+}  // namespace vp

@@ -1,0 +1,117 @@
+"""Linux control plane: a mirror TAP in its own namespace carries what is
+for the router (TCP to its address, ARP the kernel needs) while vplane
+answers pings itself and forwards transit traffic without the mirror."""
+import json
+import subprocess
+import time
+
+from test_ip4 import host, ping
+from vplane_harness import sh
+
+
+def mirror_link(ns, name):
+    return json.loads(sh(["ip", "-n", ns, "-j", "addr", "show", name]).stdout)[0]
+
+
+def pair(v, port):
+    return next(p for p in v.json("show lcp")["pairs"] if p["interface"] == port)
+
+
+def test_mirror_carries_tcp_to_the_router_and_nothing_else(lab):
+    v = lab.vplane(workers=1)
+    a, b = host(lab, v, 61), host(lab, v, 62)
+    m = lab.ns()
+    v.cli(f"lcp create {a['port']} host-if vpp0 netns {m}")
+    # The mirror: same MAC, MTU and address as the port, up, in its namespace.
+    link = mirror_link(m, "vpp0")
+    port = v.interface(a["port"])
+    assert link["address"] == port["mac"] and link["mtu"] == port["mtu"] and "UP" in link["flags"]
+    assert any(x["local"] == a["gw"] and x["prefixlen"] == 24 for x in link["addr_info"])
+    assert f"{a['port']} already has a Linux mirror" in v.cli_fail(f"lcp create {a['port']} host-if vpp1")
+    assert "remove it first with 'lcp delete" in v.cli_fail(f"delete host-interface name {a['port'][5:]}")
+
+    # Transit between a and b never touches the mirror (neighbours static: no ARP either way).
+    v.cli(f"ip neighbor {a['port']} {a['ip']} {a['mac']}")
+    v.cli(f"ip neighbor {b['port']} {b['ip']} {b['mac']}")
+    before = pair(v, a["port"])
+    assert ping(a["ns"], b["ip"], count=5).returncode == 0
+    after = pair(v, a["port"])
+    assert after["punted"] == before["punted"] and after["injected"] == before["injected"]
+    # vplane answers pings to its address itself.
+    assert ping(a["ns"], a["gw"]).returncode == 0
+    assert pair(v, a["port"])["punted"] == before["punted"]
+
+    # TCP to the router's address reaches a server in the mirror namespace, both ways through vplane's port.
+    srv = subprocess.Popen(["ip", "netns", "exec", m, "iperf3", "-s", "-1", "-B", a["gw"]], stdout=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)
+        r = sh(["ip", "netns", "exec", a["ns"], "iperf3", "-c", a["gw"], "-t", "2", "-J"])
+        srv.wait(20)
+    finally:
+        srv.kill()
+    mbps = json.loads(r.stdout)["end"]["sum_received"]["bits_per_second"] / 1e6
+    print(f"iperf3 to a server behind the Linux mirror: {mbps:.0f} Mbit/s")
+    assert mbps > 1
+    p = pair(v, a["port"])
+    assert p["punted"] > 1000 and p["injected"] > 100
+    assert v.interface(a["port"])["counters"]["punts"] > 1000
+    # The kernel learned the host's MAC from the ARP reply vplane passed on.
+    neigh = json.loads(sh(["ip", "-n", m, "-j", "neigh", "show", "dev", "vpp0"]).stdout)
+    assert any(n["dst"] == a["ip"] and n.get("lladdr") == a["mac"] for n in neigh)
+
+    run = v.cli("show running-config")
+    assert f"lcp create {a['port']} host-if vpp0 netns {m}" in run and "vpp0" not in run.replace(
+        f"lcp create {a['port']} host-if vpp0", "")
+
+    # Without the mirror, TCP to the router is refused by vplane itself again.
+    v.cli(f"lcp delete {a['port']}")
+    assert sh(["ip", "-n", m, "link", "show", "vpp0"], check=False).returncode != 0
+    r = sh(["ip", "netns", "exec", a["ns"], "iperf3", "-c", a["gw"], "-t", "1"], check=False)
+    assert r.returncode != 0
+    assert v.json("show lcp")["pairs"] == []
+    assert ping(a["ns"], b["ip"]).returncode == 0
+
+
+def test_default_namespace_and_bad_commands(lab):
+    v = lab.vplane()
+    a = host(lab, v, 63)
+    m = lab.ns()
+    v.cli(f"lcp default netns {m}")
+    v.cli(f"lcp create {a['port']} host-if vpp9")
+    assert mirror_link(m, "vpp9")["address"] == v.interface(a["port"])["mac"]
+    mirror = pair(v, a["port"])["mirror"]
+    assert "is the Linux mirror of" in v.cli_fail(f"lcp create {mirror} host-if x1")
+    assert "not a Linux interface name" in v.cli_fail(f"lcp create {a['port']} host-if a/b")
+    assert "has no Linux mirror" in v.cli_fail(f"lcp delete {mirror}")
+    assert v.cli_fail("lcp create nosuch0 host-if x2")
+    run = v.cli("show running-config")
+    assert f"lcp default netns {m}\nlcp create {a['port']} host-if vpp9\n" in run
+    v.cli(f"lcp delete {a['port']}")
+
+
+def test_api_pairs_like_the_cli(lab):
+    v = lab.vplane()
+    a = host(lab, v, 64)
+    m = lab.ns()
+    c = v.client()
+    idx = c.interface(a["port"]).sw_if_index
+    c.lcp_default_netns(m)
+    c.lcp_create(idx, "vpp7")
+    got = c.lcp_pairs()
+    assert got.default_netns == m and len(got.pairs) == 1
+    p = got.pairs[0]
+    assert (p.sw_if_index, p.host_if, p.netns) == (idx, "vpp7", m)
+    assert mirror_link(m, "vpp7")["address"] == v.interface(a["port"])["mac"]
+    assert pair(v, a["port"])["mirror_sw_if_index"] == p.mirror_sw_if_index
+    import grpc
+    import pytest
+    for call, words in ((lambda: c.lcp_create(idx, "vpp8"), "already has a Linux mirror"),
+                        (lambda: c.lcp_create(p.mirror_sw_if_index, "vpp8"), "is the Linux mirror of"),
+                        (lambda: c.lcp_create(idx, "", m), "not a Linux interface name"),
+                        (lambda: c.lcp_default_netns("a/b"), "not a namespace name"),
+                        (lambda: c.lcp_delete(9999), "no interface with index 9999")):
+        with pytest.raises(grpc.RpcError) as e:
+            call()
+        assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and words in e.value.details()
+    c.lcp_delete(idx)
+    assert len(c.lcp_pairs().pairs) == 0
