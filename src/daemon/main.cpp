@@ -25,6 +25,7 @@
 #include "io/if_ops.hpp"
 #include "io/interface.hpp"
 #include "io/stale.hpp"
+#include "lcp/lcp.hpp"
 
 namespace {
 volatile std::sig_atomic_t g_stop = 0;
@@ -95,6 +96,7 @@ int main(int argc, char** argv) {
     if (!c.metrics.empty()) metrics_server = std::make_unique<MetricsServer>(*loop, c.metrics);
     api_server =
         std::make_unique<api::Server>(*loop, api::ServerConfig{c.api_socket, c.api_mode, c.api_group, c.api_tcp});
+    ops::lcp_attach(loop.get());
     loop->every(10, [] {
       rcu().reclaim();
       capture_poll();
@@ -134,6 +136,7 @@ int main(int argc, char** argv) {
   th.stop();
   cli.reset();
   ifs().unwatch_all();
+  ops::lcp_shutdown();
   for (auto* i : ifs().all()) ops::delete_interface(i->index);
   rcu().shutdown();
   eal_stop();

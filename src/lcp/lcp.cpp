@@ -7,13 +7,26 @@
 #include "infra/error.hpp"
 #include "io/if_ops.hpp"
 #include "io/interface.hpp"
+#include "io/netns.hpp"
 #include "io/tap/port_tap.hpp"
+#include "lcp/netlink.hpp"
 
 namespace vp::ops {
 
 namespace {
 std::string g_default_netns;
 std::map<uint32_t, LcpPair> g_pairs;  // by phy sw_if_index
+EventLoop* g_loop = nullptr;
+std::map<std::string, std::unique_ptr<NlListener>> g_listeners;  // by netns, while it has pairs
+
+void listen(const std::string& netns) {
+  if (g_loop && !g_listeners.count(netns)) g_listeners[netns] = std::make_unique<NlListener>(*g_loop, netns);
+}
+void unlisten(const std::string& netns) {
+  for (auto& [k, p] : g_pairs)
+    if (p.netns == netns) return;
+  g_listeners.erase(netns);
+}
 
 Interface& iface(uint32_t sw_if) {
   Interface* i = ifs().at(sw_if);
@@ -56,10 +69,16 @@ void lcp_create(uint32_t phy, const std::string& host_if, const std::string& net
     delete_interface(m);
     throw;
   }
+  int ifindex;
+  {
+    NetnsGuard g(netns);
+    ifindex = int(if_nametoindex(host_if.c_str()));
+  }
   Interface& pp = iface(phy);
   pp.lcp_mirror = m;
   ifs().publish(pp);
-  g_pairs[phy] = {phy, m, host_if, netns};
+  g_pairs[phy] = {phy, m, host_if, netns, ifindex};
+  listen(netns);
 }
 
 void lcp_delete(uint32_t phy) {
@@ -71,7 +90,9 @@ void lcp_delete(uint32_t phy) {
   set_feature(phy, "ip4-punt", "lcp-punt", false);
   set_feature(phy, "ip6-punt", "lcp-punt", false);
   uint32_t m = it->second.mirror;
+  std::string netns = it->second.netns;
   g_pairs.erase(it);
+  unlisten(netns);
   iface(m).lcp_phy = kNoIf;
   delete_interface(m);  // waits until no thread polls it
 }
@@ -81,6 +102,37 @@ void lcp_set_default_netns(const std::string& netns) {
   g_default_netns = netns;
 }
 const std::string& lcp_default_netns() { return g_default_netns; }
+
+bool lcp_phy_of(const std::string& netns, int ifindex, uint32_t& phy) {
+  for (auto& [k, p] : g_pairs)
+    if (p.host_ifindex == ifindex && p.netns == netns) {
+      phy = k;
+      return true;
+    }
+  return false;
+}
+
+bool lcp_in_netns(uint32_t sw_if, const std::string& netns) {
+  auto it = g_pairs.find(sw_if);
+  return it != g_pairs.end() && it->second.netns == netns;
+}
+
+void lcp_attach(EventLoop* loop) { g_loop = loop; }
+
+void lcp_shutdown() {
+  g_listeners.clear();
+  g_loop = nullptr;
+  while (!g_pairs.empty()) lcp_delete(g_pairs.begin()->first);
+}
+
+void lcp_set_netlink_buffer(uint32_t bytes) {
+  for (auto& [ns, l] : g_listeners) l->set_rcvbuf(bytes);
+}
+
+const NlListener* lcp_listener(const std::string& netns) {
+  auto it = g_listeners.find(netns);
+  return it == g_listeners.end() ? nullptr : it->second.get();
+}
 
 std::vector<LcpPair> lcp_pairs() {
   std::vector<LcpPair> v;

@@ -13,11 +13,17 @@
 #include <string>
 #include <vector>
 
+namespace vp {
+class EventLoop;
+class NlListener;
+}  // namespace vp
+
 namespace vp::ops {
 
 struct LcpPair {
   uint32_t phy, mirror;
   std::string host_if, netns;
+  int host_ifindex;  // in netns
 };
 
 // netns "" = the default set with lcp_set_default_netns ("" there: vplaned's own).
@@ -26,5 +32,19 @@ void lcp_delete(uint32_t phy);
 void lcp_set_default_netns(const std::string& netns);
 const std::string& lcp_default_netns();
 std::vector<LcpPair> lcp_pairs();
+
+// The paired interface of the mirror with Linux ifindex in netns.
+bool lcp_phy_of(const std::string& netns, int ifindex, uint32_t& phy);
+// Whether sw_if is an interface paired with a mirror in netns.
+bool lcp_in_netns(uint32_t sw_if, const std::string& netns);
+
+// vplaned: the main loop that netlink listeners (one per namespace with
+// mirrors, lcp/netlink.hpp) register with; without it (unit tests) pairs
+// work but nothing is read from Linux.
+void lcp_attach(EventLoop* loop);
+// Before interfaces go away at shutdown: every pair and listener.
+void lcp_shutdown();
+const NlListener* lcp_listener(const std::string& netns);
+void lcp_set_netlink_buffer(uint32_t bytes);  // existing listeners too
 
 }  // namespace vp::ops

@@ -5,6 +5,7 @@
 #include "infra/error.hpp"
 #include "io/interface.hpp"
 #include "lcp/lcp.hpp"
+#include "lcp/netlink.hpp"
 
 namespace vp {
 namespace {
@@ -30,7 +31,26 @@ void show_lcp(Args& a, Out& o) {
                    {"punted", punted},
                    {"injected", injected}});
   }
-  if (o.json) o.j = {{"default_netns", ops::lcp_default_netns()}, {"pairs", arr}};
+  // One netlink listener per namespace with mirrors.
+  nlohmann::json nl = nlohmann::json::array();
+  std::vector<std::string> seen;
+  for (auto& p : ops::lcp_pairs()) {
+    if (std::find(seen.begin(), seen.end(), p.netns) != seen.end()) continue;
+    seen.push_back(p.netns);
+    const NlListener* l = ops::lcp_listener(p.netns);
+    if (!l) continue;
+    const NlStats& s = l->stats();
+    o.line("netlink in {}: {} messages, {} routes applied, {} ignored, {} not applied, {} overflows, {} resyncs",
+           p.netns.empty() ? "(own)" : p.netns, s.messages, s.routes, s.ignored, s.errors, s.overflows, s.resyncs);
+    nl.push_back({{"netns", p.netns},
+                  {"messages", s.messages},
+                  {"routes", s.routes},
+                  {"ignored", s.ignored},
+                  {"errors", s.errors},
+                  {"overflows", s.overflows},
+                  {"resyncs", s.resyncs}});
+  }
+  if (o.json) o.j = {{"default_netns", ops::lcp_default_netns()}, {"pairs", arr}, {"netlink", nl}};
 }
 
 CliRegistration cmds[] = {
@@ -57,12 +77,32 @@ CliRegistration cmds[] = {
         a.end();
         ops::lcp_set_default_netns(ns);
       }}},
+    {{"lcp netlink", "lcp netlink [buffer <bytes>] [batch <messages>]",
+      "netlink listeners: socket buffer (a burst larger than it triggers a resync) and messages per main-loop turn",
+      [](Args& a, Out&) {
+        NlConfig c = nl_config();
+        if (a.done()) fail("say buffer <bytes> and/or batch <messages>");
+        while (!a.done()) {
+          if (a.accept("buffer"))
+            c.rcvbuf = uint32_t(a.num("buffer", 1u << 30));
+          else if (a.accept("batch"))
+            c.batch = uint32_t(a.num("batch", 1u << 20));
+          else
+            a.end();
+        }
+        if (c.rcvbuf < 4096 || c.batch < 1) fail("buffer must be at least 4096 bytes and batch at least 1");
+        nl_config() = c;
+        ops::lcp_set_netlink_buffer(c.rcvbuf);
+      }}},
     {{"show lcp", "show lcp", "Linux mirrors: interface, host interface, namespace, punted and injected packets",
       show_lcp}},
 };
 
 // After interfaces and their addresses (15): a mirror copies the addresses.
 RunningConfigRegistration rc{16, [](std::vector<std::string>& out) {
+                               const NlConfig& c = nl_config();
+                               if (c.rcvbuf != NlConfig{}.rcvbuf || c.batch != NlConfig{}.batch)
+                                 out.push_back(fmt::format("lcp netlink buffer {} batch {}", c.rcvbuf, c.batch));
                                if (!ops::lcp_default_netns().empty())
                                  out.push_back("lcp default netns " + ops::lcp_default_netns());
                                for (auto& p : ops::lcp_pairs()) {

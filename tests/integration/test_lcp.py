@@ -115,3 +115,78 @@ def test_api_pairs_like_the_cli(lab):
         assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and words in e.value.details()
     c.lcp_delete(idx)
     assert len(c.lcp_pairs().pairs) == 0
+
+
+def fib_routes(v, source="netlink"):
+    """{prefix: [next hops]} of the table-0 routes whose best source is `source`."""
+    return {e["prefix"]: sorted(p.get("via", "") for p in e["paths"]) for e in v.json("show ip fib")["entries"]
+            if e["source"] == source}
+
+
+def wait_for(pred, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(0.1)
+    return pred()
+
+
+def test_linux_routes_addresses_and_link_state_reach_vplane(lab):
+    v = lab.vplane()
+    a = host(lab, v, 65)
+    m = lab.ns()
+    v.cli(f"lcp create {a['port']} host-if vpp0 netns {m}")
+    ipm = ["ip", "-n", m]
+    # Routes set in the mirror namespace (as a routing daemon would) become netlink routes in vplane's FIB.
+    sh(ipm + ["route", "add", "198.51.100.0/24", "via", a["ip"]])
+    sh(ipm + ["route", "add", "203.0.113.0/25", "via", a["ip"], "dev", "vpp0"])
+    sh(ipm + ["route", "add", "blackhole", "192.0.2.128/25"])
+    assert wait_for(lambda: {"198.51.100.0/24", "203.0.113.0/25", "192.0.2.128/25"} <= set(fib_routes(v)))
+    assert fib_routes(v)["198.51.100.0/24"] == [a["ip"]]
+    # ...and forward: a packet from the host to 198.51.100.7 comes back to it via vplane, not via the kernel
+    # (the neighbour is static: no ARP reply to pass on either).
+    v.cli(f"ip neighbor {a['port']} {a['ip']} {a['mac']}")
+    before = pair(v, a["port"])
+    assert ping(a["ns"], "198.51.100.7", count=1).returncode != 0  # nobody answers, but vplane forwards it back
+    after = pair(v, a["port"])
+    assert after["punted"] == before["punted"]
+    sh(ipm + ["route", "del", "198.51.100.0/24"])
+    assert wait_for(lambda: "198.51.100.0/24" not in fib_routes(v))
+    # Addresses: added and removed in Linux, added and removed on the paired interface.
+    sh(ipm + ["addr", "add", "10.66.0.1/24", "dev", "vpp0"])
+    has = lambda: any(i["name"] == a["port"] and "10.66.0.1/24" in i["addresses"]  # noqa: E731
+                      for i in v.json("show interface addr"))
+    assert wait_for(has)
+    sh(ipm + ["addr", "del", "10.66.0.1/24", "dev", "vpp0"])
+    assert wait_for(lambda: not has())
+    # Link state: down in Linux, down in vplane, and back.
+    sh(ipm + ["link", "set", "vpp0", "down"])
+    assert wait_for(lambda: not v.interface(a["port"])["admin_up"])
+    sh(ipm + ["link", "set", "vpp0", "up"])
+    assert wait_for(lambda: v.interface(a["port"])["admin_up"])
+    nl = v.json("show lcp")["netlink"][0]
+    assert nl["netns"] == m and nl["routes"] >= 4 and nl["overflows"] == 0
+    v.cli(f"lcp delete {a['port']}")
+
+
+def test_a_burst_larger_than_the_socket_buffer_ends_equal_to_the_kernel(lab, tmp_path):
+    v = lab.vplane()
+    a = host(lab, v, 67)
+    m = lab.ns()
+    v.cli("lcp netlink buffer 65536 batch 64")  # small on purpose: the burst must overflow it
+    v.cli(f"lcp create {a['port']} host-if vpp0 netns {m}")
+    batch = tmp_path / "routes"
+    n = 20000
+    batch.write_text("".join(f"route add 100.{k >> 8}.{k & 255}.0/24 via {a['ip']}\n" for k in range(n)))
+    sh(["ip", "-n", m, "-batch", str(batch)])
+    # Delete some again in the same burst, so a resync must also remove what it had applied.
+    batch.write_text("".join(f"route del 100.{k >> 8}.{k & 255}.0/24\n" for k in range(0, n, 7)))
+    sh(["ip", "-n", m, "-batch", str(batch)])
+    want = n - len(range(0, n, 7))
+    assert wait_for(lambda: len(fib_routes(v)) == want, timeout=60), len(fib_routes(v))
+    kernel = {r["dst"] for r in json.loads(sh(["ip", "-n", m, "-j", "route", "show", "proto", "boot"]).stdout)}
+    assert set(fib_routes(v)) == kernel
+    assert v.json("show lcp")["netlink"][0]["overflows"] >= 1
+    assert "lcp netlink buffer 65536 batch 64" in v.cli("show running-config")
+    v.cli(f"lcp delete {a['port']}")

@@ -1,0 +1,373 @@
+#include "lcp/netlink.hpp"
+
+#include <libmnl/libmnl.h>
+#include <linux/if.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+#include "control/event_loop.hpp"
+#include "infra/error.hpp"
+#include "infra/log.hpp"
+#include "io/if_ops.hpp"
+#include "io/interface.hpp"
+#include "io/netns.hpp"
+#include "lcp/lcp.hpp"
+#include "net/fib/fib.hpp"
+#include "net/ip/ip_ops.hpp"
+
+namespace vp {
+
+NlConfig& nl_config() {
+  static NlConfig c;
+  return c;
+}
+
+namespace {
+constexpr uint32_t kGroups =
+    RTMGRP_LINK | RTMGRP_NEIGH | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_IFADDR | RTMGRP_IPV6_ROUTE;
+
+using RouteKey = std::pair<uint32_t, std::string>;  // (vplane table, "v6|prefix") of routes in a dump
+
+int attr_cb(const nlattr* a, void* data) {
+  auto** tb = static_cast<const nlattr**>(data);
+  uint16_t t = mnl_attr_get_type(a);
+  if (t < 64) tb[t] = a;
+  return MNL_CB_OK;
+}
+
+IpAddr addr_of(const nlattr* a, bool v6) {
+  IpAddr x;
+  x.v6 = v6;
+  std::memcpy(x.b.data(), mnl_attr_get_payload(a), v6 ? 16 : 4);
+  return x;
+}
+
+bool valid_addr(const nlattr* a, bool v6) { return a && mnl_attr_get_payload_len(a) == (v6 ? 16u : 4u); }
+
+// Kernel table -> vplane table: main (254) is table 0, N is N when vplane has it.
+bool map_table(uint32_t k, bool v6, uint32_t& out) {
+  if (k == RT_TABLE_MAIN) {
+    out = 0;
+    return true;
+  }
+  if (k == RT_TABLE_LOCAL || k == RT_TABLE_UNSPEC || k >= kHiddenTable) return false;
+  out = k;
+  return v6 ? fib6().has_table(k) : fib4().has_table(k);
+}
+
+int open_socket(const std::string& ns, uint32_t groups, uint32_t rcvbuf) {
+  NetnsGuard g(ns);
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+  if (fd < 0) fail("netlink socket in '{}': {}", ns, std::strerror(errno));
+  int sz = int(rcvbuf);
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz) != 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+  sockaddr_nl sa{};
+  sa.nl_family = AF_NETLINK;
+  sa.nl_groups = groups;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    int e = errno;
+    close(fd);
+    fail("netlink bind in '{}': {}", ns, std::strerror(e));
+  }
+  return fd;
+}
+}  // namespace
+
+NlListener::NlListener(EventLoop& loop, std::string netns) : loop_(loop), ns_(std::move(netns)) {
+  fd_ = open_socket(ns_, kGroups, nl_config().rcvbuf);
+  loop_.add_fd(fd_, [this] { readable(); });
+  resync();
+}
+
+NlListener::~NlListener() {
+  loop_.del_fd(fd_);
+  close(fd_);
+}
+
+void NlListener::set_rcvbuf(uint32_t bytes) {
+  int sz = int(bytes);
+  if (setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof sz) != 0)
+    setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
+}
+
+// Level-triggered: after a slice of messages the loop serves everything
+// else and comes back while the socket still has data.
+void NlListener::readable() {
+  static thread_local char buf[1 << 16];
+  uint32_t done = 0;
+  while (done < nl_config().batch) {
+    ssize_t n = recv(fd_, buf, sizeof buf, 0);
+    if (n < 0) {
+      if (errno == ENOBUFS) {
+        st_.overflows++;
+        log::warn("lcp: netlink socket in '{}' overflowed: the kernel dropped messages; resynchronising routes",
+                  ns_.empty() ? "(own)" : ns_);
+        // What is still queued is older than the dump about to be taken and
+        // would undo it (an add whose delete was dropped): discard it first.
+        while (recv(fd_, buf, sizeof buf, 0) > 0 || errno == ENOBUFS || errno == EINTR) {
+        }
+        resync();
+        continue;
+      }
+      if (errno != EAGAIN && errno != EINTR) log::warn("lcp: netlink recv in '{}': {}", ns_, std::strerror(errno));
+      return;
+    }
+    for (auto* nh = reinterpret_cast<const nlmsghdr*>(buf); mnl_nlmsg_ok(nh, int(n));
+         nh = mnl_nlmsg_next(nh, reinterpret_cast<int*>(&n))) {
+      handle(nh);
+      done++;
+    }
+  }
+}
+
+void NlListener::handle(const nlmsghdr* nh) {
+  st_.messages++;
+  try {
+    switch (nh->nlmsg_type) {
+      case RTM_NEWROUTE:
+      case RTM_DELROUTE:
+        route(nh, nullptr);
+        break;
+      case RTM_NEWADDR:
+      case RTM_DELADDR:
+        addr(nh);
+        break;
+      case RTM_NEWLINK:
+        link(nh);
+        break;
+      case RTM_NEWNEIGH:
+      case RTM_DELNEIGH:
+        neigh(nh);
+        break;
+      default:
+        st_.ignored++;
+    }
+  } catch (const Error& e) {
+    st_.errors++;
+    log::debug("lcp: netlink message not applied: {}", e.what());
+  }
+}
+
+// seen: during a dump, collects the (table, prefix) of every route applied.
+void NlListener::route(const nlmsghdr* nh, void* seen) {
+  auto* rt = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(nh));
+  bool v6 = rt->rtm_family == AF_INET6;
+  if ((rt->rtm_family != AF_INET && !v6) || (rt->rtm_flags & RTM_F_CLONED) || rt->rtm_protocol == RTPROT_KERNEL) {
+    st_.ignored++;  // connected and local routes: vplane has its own from the addresses
+    return;
+  }
+  const nlattr* tb[64] = {};
+  mnl_attr_parse(nh, sizeof(rtmsg), attr_cb, tb);
+  uint32_t ktable = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rt->rtm_table, table;
+  ops::RouteSpec r;
+  switch (rt->rtm_type) {
+    case RTN_UNICAST:
+      r.kind = RouteKind::paths;
+      break;
+    case RTN_BLACKHOLE:
+      r.kind = RouteKind::drop;
+      break;
+    case RTN_UNREACHABLE:
+      r.kind = RouteKind::unreachable;
+      break;
+    case RTN_PROHIBIT:
+      r.kind = RouteKind::prohibit;
+      break;
+    default:
+      st_.ignored++;
+      return;
+  }
+  if (!map_table(ktable, v6, table)) {
+    st_.ignored++;
+    return;
+  }
+  r.table = table;
+  r.source = RouteSource::netlink;
+  r.prefix.addr.v6 = v6;
+  if (tb[RTA_DST]) {
+    if (!valid_addr(tb[RTA_DST], v6)) return void(st_.errors++);
+    r.prefix.addr = addr_of(tb[RTA_DST], v6);
+  }
+  r.prefix.len = rt->rtm_dst_len;
+  auto path = [&](const nlattr* gw, int oif, uint8_t hops) {
+    RoutePath p;
+    if (gw) {
+      if (!valid_addr(gw, v6)) return false;
+      p.nh = addr_of(gw, v6);
+      p.has_nh = true;
+    }
+    uint32_t phy;
+    if (!ops::lcp_phy_of(ns_, oif, phy)) return false;  // not through one of our mirrors
+    p.sw_if = phy;
+    p.weight = uint16_t(hops + 1);
+    r.paths.push_back(p);
+    return true;
+  };
+  if (r.kind == RouteKind::paths) {
+    bool ok = true;
+    if (tb[RTA_MULTIPATH]) {
+      auto* nhp = static_cast<const rtnexthop*>(mnl_attr_get_payload(tb[RTA_MULTIPATH]));
+      int left = int(mnl_attr_get_payload_len(tb[RTA_MULTIPATH]));
+      while (ok && RTNH_OK(nhp, left)) {
+        const nlattr* ntb[64] = {};
+        if (nhp->rtnh_len > sizeof(rtnexthop))
+          mnl_attr_parse_payload(RTNH_DATA(nhp), nhp->rtnh_len - sizeof(rtnexthop), attr_cb, ntb);
+        ok = path(ntb[RTA_GATEWAY], nhp->rtnh_ifindex, nhp->rtnh_hops);
+        left -= NLMSG_ALIGN(nhp->rtnh_len);
+        nhp = RTNH_NEXT(nhp);
+      }
+    } else {
+      ok = path(tb[RTA_GATEWAY], tb[RTA_OIF] ? int(mnl_attr_get_u32(tb[RTA_OIF])) : 0, 0);
+    }
+    if (!ok) {
+      st_.ignored++;
+      return;
+    }
+  }
+  if (seen) static_cast<std::set<RouteKey>*>(seen)->insert({table, r.prefix.masked().str()});
+  st_.routes++;
+  if (nh->nlmsg_type != RTM_DELROUTE) return ops::route_apply(r, ops::RouteOp::replace);
+  r.paths.clear();
+  bool have = v6 ? fib6().has(fib6().index_of(table), r.prefix, RouteSource::netlink)
+                 : fib4().has(fib4().index_of(table), r.prefix, RouteSource::netlink);
+  if (have) ops::route_apply(r, ops::RouteOp::del);
+}
+
+void NlListener::addr(const nlmsghdr* nh) {
+  auto* ifa = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(nh));
+  uint32_t phy;
+  bool v6 = ifa->ifa_family == AF_INET6;
+  if ((ifa->ifa_family != AF_INET && !v6) || !ops::lcp_phy_of(ns_, int(ifa->ifa_index), phy))
+    return void(st_.ignored++);
+  const nlattr* tb[64] = {};
+  mnl_attr_parse(nh, sizeof(ifaddrmsg), attr_cb, tb);
+  const nlattr* a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+  if (!valid_addr(a, v6)) return void(st_.errors++);
+  Prefix p{addr_of(a, v6), ifa->ifa_prefixlen};
+  if (ops::is_link_local(p.addr)) return void(st_.ignored++);  // each side has its own (the same EUI-64)
+  const Interface* i = ifs().at(phy);
+  bool have = i && std::find(i->addrs.begin(), i->addrs.end(), p) != i->addrs.end();
+  bool add = nh->nlmsg_type == RTM_NEWADDR;
+  if (add != have) ops::set_interface_address(phy, p, !add);
+}
+
+// Admin state and MTU, on changes only: a mirror starts up, with the MTU of
+// its interface (lcp create), and repeating those is not an instruction.
+void NlListener::link(const nlmsghdr* nh) {
+  auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(nh));
+  uint32_t phy;
+  if (!ops::lcp_phy_of(ns_, ifi->ifi_index, phy)) return void(st_.ignored++);
+  const nlattr* tb[64] = {};
+  mnl_attr_parse(nh, sizeof(ifinfomsg), attr_cb, tb);
+  bool up = ifi->ifi_flags & IFF_UP;
+  uint32_t mtu = tb[IFLA_MTU] ? mnl_attr_get_u32(tb[IFLA_MTU]) : 0;
+  auto it = links_.find(ifi->ifi_index);
+  if (it == links_.end()) {
+    const Interface* i = ifs().at(phy);
+    it = links_.emplace(ifi->ifi_index, std::pair{true, i ? i->mtu : 0}).first;
+  }
+  auto [was_up, was_mtu] = it->second;
+  it->second = {up, mtu};
+  if (up != was_up) ops::set_state(phy, up);
+  if (mtu && mtu != was_mtu) ops::set_mtu(phy, mtu);
+}
+
+// Permanent entries only ("ip neigh add ... permanent"): dynamic ones vplane
+// learns itself from the same ARP/ND exchanges.
+void NlListener::neigh(const nlmsghdr* nh) {
+  auto* nd = static_cast<const ndmsg*>(mnl_nlmsg_get_payload(nh));
+  uint32_t phy;
+  bool v6 = nd->ndm_family == AF_INET6;
+  if ((nd->ndm_family != AF_INET && !v6) || !(nd->ndm_state & NUD_PERMANENT) ||
+      !ops::lcp_phy_of(ns_, nd->ndm_ifindex, phy))
+    return void(st_.ignored++);
+  const nlattr* tb[64] = {};
+  mnl_attr_parse(nh, sizeof(ndmsg), attr_cb, tb);
+  if (!valid_addr(tb[NDA_DST], v6)) return void(st_.errors++);
+  IpAddr ip = addr_of(tb[NDA_DST], v6);
+  if (nh->nlmsg_type == RTM_DELNEIGH) return ops::neighbor_del(phy, ip);
+  if (!tb[NDA_LLADDR] || mnl_attr_get_payload_len(tb[NDA_LLADDR]) != 6) return void(st_.errors++);
+  Mac m;
+  std::memcpy(m.b.data(), mnl_attr_get_payload(tb[NDA_LLADDR]), 6);
+  ops::neighbor_add(phy, ip, m);
+}
+
+// A full route dump: every route the kernel has is applied again (a replace
+// that changes nothing publishes nothing), and every netlink route vplane
+// has that the dump did not show is removed.
+void NlListener::resync() {
+  st_.resyncs++;
+  int fd = open_socket(ns_, 0, 4u << 20);
+  std::set<RouteKey> seen;
+  bool complete = false;
+  for (int family : {AF_INET, AF_INET6}) {
+    char req[MNL_SOCKET_BUFFER_SIZE];
+    nlmsghdr* q = mnl_nlmsg_put_header(req);
+    q->nlmsg_type = RTM_GETROUTE;
+    q->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    q->nlmsg_seq = uint32_t(family);
+    auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(q, sizeof(rtmsg)));
+    rtm->rtm_family = uint8_t(family);
+    if (send(fd, q, q->nlmsg_len, 0) < 0) break;
+    static thread_local char buf[1 << 16];
+    complete = false;
+    while (!complete) {
+      pollfd pfd{fd, POLLIN, 0};
+      if (poll(&pfd, 1, 5000) <= 0) break;
+      ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      for (auto* nh = reinterpret_cast<const nlmsghdr*>(buf); mnl_nlmsg_ok(nh, int(n));
+           nh = mnl_nlmsg_next(nh, reinterpret_cast<int*>(&n))) {
+        if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR) {
+          complete = true;
+          break;
+        }
+        if (nh->nlmsg_type != RTM_NEWROUTE) continue;
+        try {
+          route(nh, &seen);
+        } catch (const Error&) {
+          st_.errors++;
+        }
+      }
+    }
+    if (!complete) break;
+  }
+  close(fd);
+  if (!complete) {
+    log::warn("lcp: route dump in '{}' did not complete: stale routes are kept", ns_);
+    return;
+  }
+  // Sweep: netlink routes through this namespace's mirrors that the kernel no
+  // longer has (routes without paths, blackholes, belong to every namespace).
+  auto sweep = [&](auto& fib) {
+    for (uint32_t id : fib.table_ids()) {
+      for (auto& e : fib.dump(fib.index_of(id))) {
+        bool netlink = e.src == RouteSource::netlink;
+        for (auto& o : e.other_sources) netlink |= o == source_name(RouteSource::netlink);
+        if (!netlink || seen.count({id, e.prefix.str()})) continue;
+        if (e.src == RouteSource::netlink && !e.paths.empty() && !ops::lcp_in_netns(e.paths[0].sw_if, ns_)) continue;
+        ops::RouteSpec r;
+        r.prefix = e.prefix;
+        r.table = id;
+        r.source = RouteSource::netlink;
+        try {
+          ops::route_apply(r, ops::RouteOp::del);
+        } catch (const Error&) {
+          st_.errors++;
+        }
+      }
+    }
+  };
+  sweep(fib4());
+  sweep(fib6());
+}
+
+}  // namespace vp

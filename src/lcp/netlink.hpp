@@ -1,0 +1,54 @@
+#pragma once
+// Linux -> vplane: a netlink listener in a mirrors' namespace copies what
+// Linux tools and routing daemons set there into vplane, as route source
+// "netlink": routes (kernel table 254 "main" -> vplane table 0, table N ->
+// vplane table N when it exists), addresses and link admin state/MTU of the
+// mirrors, and permanent neighbours. Messages are applied on the main thread
+// in slices (lcp netlink batch) so a full-table burst never holds it; when
+// the socket overflows (ENOBUFS) the routes are dumped again and vplane's
+// netlink routes made equal to the kernel's, counted and logged.
+#include <linux/netlink.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace vp {
+
+class EventLoop;
+
+struct NlStats {
+  uint64_t messages = 0, routes = 0, ignored = 0, errors = 0, overflows = 0, resyncs = 0;
+};
+
+struct NlConfig {
+  uint32_t rcvbuf = 64u << 20;  // bytes; the kernel doubles it
+  uint32_t batch = 4096;        // messages applied per main-loop turn
+};
+NlConfig& nl_config();
+
+class NlListener {
+ public:
+  NlListener(EventLoop& loop, std::string netns);
+  ~NlListener();
+  NlListener(const NlListener&) = delete;
+  void resync();  // dump the kernel's routes, make vplane's netlink routes equal
+  const NlStats& stats() const { return st_; }
+  const std::string& netns() const { return ns_; }
+  void set_rcvbuf(uint32_t bytes);
+
+ private:
+  void readable();
+  void handle(const nlmsghdr* nh);
+  void route(const nlmsghdr* nh, void* seen);
+  void addr(const nlmsghdr* nh);
+  void link(const nlmsghdr* nh);
+  void neigh(const nlmsghdr* nh);
+  EventLoop& loop_;
+  std::string ns_;
+  int fd_ = -1;
+  NlStats st_;
+  std::map<int, std::pair<bool, uint32_t>> links_;  // ifindex -> last (up, mtu) seen
+};
+
+}  // namespace vp
