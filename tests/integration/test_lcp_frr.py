@@ -1,0 +1,109 @@
+"""FRR on vplane's Linux mirror: bgpd in the mirrors' namespace peers with
+BIRD in a host namespace across vplane's port (BGP's TCP is punted to the
+mirror and injected back), learns 10k prefixes, zebra installs them in the
+kernel, the netlink listener copies them into vplane's FIB, and vplane, not
+the kernel, forwards traffic to them. Withdrawing them removes them, and a
+zebra restart ends with vplane equal to the kernel."""
+import json
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+from test_ip4 import host, ping
+from test_lcp import fib_routes, pair, wait_for
+from vplane_harness import sh
+
+N = 10000
+
+
+def start_frr(ns, d):
+    common = ["-d", "-z", str(d / "zserv.api"), "--vty_socket", str(d)]
+    sh(["ip", "netns", "exec", ns, "/usr/lib/frr/zebra", *common, "-i", str(d / "zebra.pid"),
+        "-f", str(d / "zebra.conf")])
+    time.sleep(0.5)
+    sh(["ip", "netns", "exec", ns, "/usr/lib/frr/bgpd", *common, "-i", str(d / "bgpd.pid"),
+        "-f", str(d / "bgpd.conf")])
+
+
+def bird_conf(n):
+    routes = "".join(f"  route 172.{16 + k // 256}.{k % 256}.0/24 blackhole;\n" for k in range(n))
+    return f"""router id 10.70.0.2;
+protocol device {{}}
+protocol static s1 {{
+  ipv4;
+{routes}}}
+protocol bgp up {{
+  local 10.70.0.2 as 65002;
+  neighbor 10.70.0.1 as 65001;
+  ipv4 {{ import none; export all; }};
+}}
+"""
+
+
+def test_frr_bgp_on_the_mirror_learns_from_bird_and_vplane_forwards(lab):
+    v = lab.vplane(workers=1)
+    peer, client = host(lab, v, 70), host(lab, v, 71)
+    m = lab.ns()
+    v.cli(f"lcp create {peer['port']} host-if vpp0 netns {m}")
+    # FRR drops privileges to its own user (the package's frr/frrvty): it needs a directory it can reach
+    # and write, which pytest's (under a 0700 parent) is not.
+    d = pathlib.Path(tempfile.mkdtemp(prefix="vplane-frr-"))
+    d.chmod(0o777)
+    try:
+        run_frr_and_bird(lab, v, peer, client, m, d)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def run_frr_and_bird(lab, v, peer, client, m, d):
+    (d / "zebra.conf").write_text("hostname mirror\n")
+    (d / "bgpd.conf").write_text("""router bgp 65001
+ bgp router-id 10.70.0.1
+ no bgp ebgp-requires-policy
+ neighbor 10.70.0.2 remote-as 65002
+ address-family ipv4 unicast
+  neighbor 10.70.0.2 activate
+ exit-address-family
+""")
+    start_frr(m, d)
+    # The peer's side: BIRD announcing N /24s; one of them is answered by the peer itself.
+    (d / "bird.conf").write_text(bird_conf(N))
+    sh(["ip", "-n", peer["ns"], "addr", "add", "172.16.5.1/32", "dev", "lo"])
+    sh(["ip", "netns", "exec", peer["ns"], "bird", "-c", str(d / "bird.conf"), "-s", str(d / "bird.ctl"),
+        "-P", str(d / "bird.pid")])
+    t0 = time.time()
+    ok = wait_for(lambda: len(fib_routes(v)) >= N, timeout=120)
+    vtysh = ["ip", "netns", "exec", m, "vtysh", "--vty_socket", str(d), "-c"]
+    assert ok, (len(fib_routes(v)), sh(vtysh + ["show bgp summary"], check=False).stdout)
+    print(f"{N} BGP prefixes from BIRD -> FRR -> kernel -> vplane in {time.time() - t0:.1f} s")
+    routes = fib_routes(v)
+    assert routes["172.16.5.0/24"] == [peer["ip"]] and routes[f"172.{16 + (N - 1) // 256}.{(N - 1) % 256}.0/24"]
+    # vplane forwards to them; the mirror sees none of it.
+    assert ping(client["ns"], "172.16.5.1", count=1).returncode == 0  # warm-up: ARP
+    before = pair(v, peer["port"])
+    assert ping(client["ns"], "172.16.5.1", count=5).returncode == 0
+    after = pair(v, peer["port"])
+    assert after["injected"] - before["injected"] < 5 and after["punted"] - before["punted"] < 5  # BGP keepalives only
+    # Withdraw all but 100: vplane follows.
+    (d / "bird.conf").write_text(bird_conf(100))
+    sh(["ip", "netns", "exec", peer["ns"], "birdc", "-s", str(d / "bird.ctl"), "configure"])
+    assert wait_for(lambda: len(fib_routes(v)) == 100, timeout=60), len(fib_routes(v))
+    assert ping(client["ns"], "172.16.5.1", count=1).returncode == 0
+    kernel = json.loads(sh(["ip", "-n", m, "-j", "route", "show", "proto", "bgp"]).stdout)
+    assert {r["dst"] for r in kernel} == set(fib_routes(v))
+    # zebra and bgpd restart: their routes leave the kernel and come back; vplane ends equal, nothing stale.
+    for daemon in ("bgpd", "zebra"):
+        pid = int((d / f"{daemon}.pid").read_text())
+        os.kill(pid, signal.SIGTERM)
+        assert wait_for(lambda: not os.path.exists(f"/proc/{pid}"), timeout=20), daemon
+    assert wait_for(lambda: not fib_routes(v), timeout=30), len(fib_routes(v))
+    start_frr(m, d)
+    assert wait_for(lambda: len(fib_routes(v)) == 100, timeout=90), len(fib_routes(v))
+    kernel = json.loads(sh(["ip", "-n", m, "-j", "route", "show", "proto", "bgp"]).stdout)
+    assert {r["dst"] for r in kernel} == set(fib_routes(v))
+    subprocess.run(["ip", "netns", "exec", peer["ns"], "birdc", "-s", str(d / "bird.ctl"), "down"],
+                   capture_output=True)
