@@ -20,13 +20,20 @@ from vplane_harness import sh
 N = 10000
 
 
-def start_frr(ns, d):
+def start_frr(ns, d, daemons=("zebra", "bgpd")):
     common = ["-d", "-z", str(d / "zserv.api"), "--vty_socket", str(d)]
-    sh(["ip", "netns", "exec", ns, "/usr/lib/frr/zebra", *common, "-i", str(d / "zebra.pid"),
-        "-f", str(d / "zebra.conf")])
-    time.sleep(0.5)
-    sh(["ip", "netns", "exec", ns, "/usr/lib/frr/bgpd", *common, "-i", str(d / "bgpd.pid"),
-        "-f", str(d / "bgpd.conf")])
+    for daemon in daemons:
+        sh(["ip", "netns", "exec", ns, f"/usr/lib/frr/{daemon}", *common, "-i", str(d / f"{daemon}.pid"),
+            "-f", str(d / f"{daemon}.conf")])
+        time.sleep(0.5 if daemon == "zebra" else 0)
+
+
+def frr_dir():
+    """FRR drops privileges to its own user (the package's frr/frrvty): it needs a directory it can reach
+    and write, which pytest's (under a 0700 parent) is not."""
+    d = pathlib.Path(tempfile.mkdtemp(prefix="vplane-frr-"))
+    d.chmod(0o777)
+    return d
 
 
 def bird_conf(n):
@@ -49,10 +56,7 @@ def test_frr_bgp_on_the_mirror_learns_from_bird_and_vplane_forwards(lab):
     peer, client = host(lab, v, 70), host(lab, v, 71)
     m = lab.ns()
     v.cli(f"lcp create {peer['port']} host-if vpp0 netns {m}")
-    # FRR drops privileges to its own user (the package's frr/frrvty): it needs a directory it can reach
-    # and write, which pytest's (under a 0700 parent) is not.
-    d = pathlib.Path(tempfile.mkdtemp(prefix="vplane-frr-"))
-    d.chmod(0o777)
+    d = frr_dir()
     try:
         run_frr_and_bird(lab, v, peer, client, m, d)
     finally:
@@ -107,3 +111,45 @@ def run_frr_and_bird(lab, v, peer, client, m, d):
     assert {r["dst"] for r in kernel} == set(fib_routes(v))
     subprocess.run(["ip", "netns", "exec", peer["ns"], "birdc", "-s", str(d / "bird.ctl"), "down"],
                    capture_output=True)
+
+
+def test_frr_ospf_on_the_mirror_forms_an_adjacency_with_bird(lab):
+    """OSPF hellos are multicast (224.0.0.5): punted to the mirror like unicast; ospfd's route to BIRD's
+    stub network reaches vplane's FIB and vplane forwards to it."""
+    v = lab.vplane()
+    peer, client = host(lab, v, 72), host(lab, v, 73)
+    m = lab.ns()
+    v.cli(f"lcp create {peer['port']} host-if vpp0 netns {m}")
+    d = frr_dir()
+    try:
+        (d / "zebra.conf").write_text("hostname mirror\n")
+        (d / "ospfd.conf").write_text("""interface vpp0
+ ip ospf network point-to-point
+ ip ospf hello-interval 1
+ ip ospf dead-interval 4
+router ospf
+ ospf router-id 10.72.0.1
+ network 10.72.0.0/24 area 0
+""")
+        start_frr(m, d, ("zebra", "ospfd"))
+        sh(["ip", "-n", peer["ns"], "addr", "add", "172.30.0.1/32", "dev", "lo"])
+        (d / "bird.conf").write_text(f"""router id 10.72.0.2;
+protocol device {{}}
+protocol ospf v2 o1 {{
+  ipv4 {{ import none; export none; }};
+  area 0 {{
+    interface "{peer['if']}" {{ type pointopoint; hello 1; dead 4; }};
+    interface "lo" {{ stub yes; }};
+  }};
+}}
+""")
+        sh(["ip", "netns", "exec", peer["ns"], "bird", "-c", str(d / "bird.conf"), "-s", str(d / "bird.ctl"),
+            "-P", str(d / "bird.pid")])
+        vtysh = ["ip", "netns", "exec", m, "vtysh", "--vty_socket", str(d), "-c"]
+        ok = wait_for(lambda: "172.30.0.1/32" in fib_routes(v), timeout=60)
+        assert ok, sh(vtysh + ["show ip ospf neighbor"], check=False).stdout
+        assert "Full" in sh(vtysh + ["show ip ospf neighbor"]).stdout
+        assert fib_routes(v)["172.30.0.1/32"] == [peer["ip"]]
+        assert ping(client["ns"], "172.30.0.1", count=2).returncode == 0
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
