@@ -13,6 +13,7 @@ EventHub& event_hub() {
 
 void EventHub::start() {
   ifs().watch([this](Interface& i, IfEvent ev) {
+    if (ev == IfEvent::addresses) return;  // not an interface event of the API (yet)
     pb::Event e;
     auto* x = e.mutable_interface();
     x->set_sw_if_index(i.index);

@@ -83,17 +83,19 @@ struct IfCounterSum {
   IfCounters c{};
 };
 
-enum class IfEvent { changed, deleting };
+enum class IfEvent { changed, deleting, addresses };
 using IfWatcher = std::function<void(Interface&, IfEvent)>;
 
 class Interfaces {
  public:
-  // Called (main thread) after an interface's MAC/MTU/state changed, and
-  // before one is deleted, so that features drop their state for it.
+  // Called (main thread) after an interface's MAC/MTU/state changed, after
+  // its addresses changed, and before one is deleted, so that features drop
+  // their state for it.
   void watch(IfWatcher w) { watchers_.push_back(std::move(w)); }
   // At exit: ports still close, but nobody tidies per-interface state that
   // the process is about to drop anyway (a million routes would take seconds).
   void unwatch_all() { watchers_.clear(); }
+  void addresses_changed(Interface& i) { notify(i, IfEvent::addresses); }
   // Takes ownership of the port, assigns the lowest free index, publishes it
   // (admin down, as in VPP).
   Interface& add(std::string name, IfKind kind, std::unique_ptr<Port> port, std::string create_cmd);

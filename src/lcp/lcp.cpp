@@ -1,14 +1,18 @@
 #include "lcp/lcp.hpp"
 
+#include <fmt/format.h>
 #include <net/if.h>
 
+#include <fstream>
 #include <map>
 
+#include "graph/registry.hpp"
 #include "infra/error.hpp"
 #include "io/if_ops.hpp"
 #include "io/interface.hpp"
 #include "io/netns.hpp"
 #include "io/tap/port_tap.hpp"
+#include "lcp/host_sync.hpp"
 #include "lcp/netlink.hpp"
 
 namespace vp::ops {
@@ -18,6 +22,20 @@ std::string g_default_netns;
 std::map<uint32_t, LcpPair> g_pairs;  // by phy sw_if_index
 EventLoop* g_loop = nullptr;
 std::map<std::string, std::unique_ptr<NlListener>> g_listeners;  // by netns, while it has pairs
+
+// The kernel side follows the interface: admin state, MTU, addresses.
+void sync_host(const Interface& i) {
+  auto it = g_pairs.find(i.index);
+  if (it == g_pairs.end()) return;
+  host_set_link(it->second.netns, it->second.host_ifindex, i.admin_up, i.mtu);
+  host_set_addresses(it->second.netns, it->second.host_ifindex, i.addrs);
+}
+
+InitRegistration watch{[] {
+  ifs().watch([](Interface& i, IfEvent e) {
+    if (e != IfEvent::deleting) sync_host(i);
+  });
+}};
 
 void listen(const std::string& netns) {
   if (g_loop && !g_listeners.count(netns)) g_listeners[netns] = std::make_unique<NlListener>(*g_loop, netns);
@@ -51,11 +69,6 @@ void lcp_create(uint32_t phy, const std::string& host_if, const std::string& net
   a.host_ns = netns;
   a.host_mac = p.mac;
   a.host_mtu = p.mtu;
-  // The kernel side gets the interface's addresses (the first of each family).
-  for (auto& x : p.addrs) {
-    if (!x.addr.v6 && !a.host_ip4) a.host_ip4 = x;
-    if (x.addr.v6 && !a.host_ip6) a.host_ip6 = x;
-  }
   uint32_t m = create_tap(a);
   Interface& mi = iface(m);
   mi.lcp_phy = phy;
@@ -73,11 +86,15 @@ void lcp_create(uint32_t phy, const std::string& host_if, const std::string& net
   {
     NetnsGuard g(netns);
     ifindex = int(if_nametoindex(host_if.c_str()));
+    // Linux drops a link's IPv6 addresses when it goes down; the listener
+    // would take that for a deletion and remove them from vplane too.
+    std::ofstream(fmt::format("/proc/sys/net/ipv6/conf/{}/keep_addr_on_down", host_if)) << "1\n";
   }
   Interface& pp = iface(phy);
   pp.lcp_mirror = m;
   ifs().publish(pp);
   g_pairs[phy] = {phy, m, host_if, netns, ifindex};
+  sync_host(pp);  // addresses, and down if the interface is
   listen(netns);
 }
 

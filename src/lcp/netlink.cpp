@@ -19,6 +19,7 @@
 #include "io/interface.hpp"
 #include "io/netns.hpp"
 #include "lcp/lcp.hpp"
+#include "lcp/nl_attrs.hpp"
 #include "net/fib/fib.hpp"
 #include "net/ip/ip_ops.hpp"
 
@@ -34,13 +35,6 @@ constexpr uint32_t kGroups =
     RTMGRP_LINK | RTMGRP_NEIGH | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_IFADDR | RTMGRP_IPV6_ROUTE;
 
 using RouteKey = std::pair<uint32_t, std::string>;  // (vplane table, "v6|prefix") of routes in a dump
-
-int attr_cb(const nlattr* a, void* data) {
-  auto** tb = static_cast<const nlattr**>(data);
-  uint16_t t = mnl_attr_get_type(a);
-  if (t < 64) tb[t] = a;
-  return MNL_CB_OK;
-}
 
 IpAddr addr_of(const nlattr* a, bool v6) {
   IpAddr x;
@@ -164,8 +158,8 @@ void NlListener::route(const nlmsghdr* nh, void* seen) {
     st_.ignored++;  // connected and local routes: vplane has its own from the addresses
     return;
   }
-  const nlattr* tb[64] = {};
-  mnl_attr_parse(nh, sizeof(rtmsg), attr_cb, tb);
+  const nlattr* tb[kNlAttrs] = {};
+  mnl_attr_parse(nh, sizeof(rtmsg), nl_attr_cb, tb);
   uint32_t ktable = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rt->rtm_table, table;
   ops::RouteSpec r;
   switch (rt->rtm_type) {
@@ -217,9 +211,9 @@ void NlListener::route(const nlmsghdr* nh, void* seen) {
       auto* nhp = static_cast<const rtnexthop*>(mnl_attr_get_payload(tb[RTA_MULTIPATH]));
       int left = int(mnl_attr_get_payload_len(tb[RTA_MULTIPATH]));
       while (ok && RTNH_OK(nhp, left)) {
-        const nlattr* ntb[64] = {};
+        const nlattr* ntb[kNlAttrs] = {};
         if (nhp->rtnh_len > sizeof(rtnexthop))
-          mnl_attr_parse_payload(RTNH_DATA(nhp), nhp->rtnh_len - sizeof(rtnexthop), attr_cb, ntb);
+          mnl_attr_parse_payload(RTNH_DATA(nhp), nhp->rtnh_len - sizeof(rtnexthop), nl_attr_cb, ntb);
         ok = path(ntb[RTA_GATEWAY], nhp->rtnh_ifindex, nhp->rtnh_hops);
         left -= NLMSG_ALIGN(nhp->rtnh_len);
         nhp = RTNH_NEXT(nhp);
@@ -247,8 +241,8 @@ void NlListener::addr(const nlmsghdr* nh) {
   bool v6 = ifa->ifa_family == AF_INET6;
   if ((ifa->ifa_family != AF_INET && !v6) || !ops::lcp_phy_of(ns_, int(ifa->ifa_index), phy))
     return void(st_.ignored++);
-  const nlattr* tb[64] = {};
-  mnl_attr_parse(nh, sizeof(ifaddrmsg), attr_cb, tb);
+  const nlattr* tb[kNlAttrs] = {};
+  mnl_attr_parse(nh, sizeof(ifaddrmsg), nl_attr_cb, tb);
   const nlattr* a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
   if (!valid_addr(a, v6)) return void(st_.errors++);
   Prefix p{addr_of(a, v6), ifa->ifa_prefixlen};
@@ -265,8 +259,8 @@ void NlListener::link(const nlmsghdr* nh) {
   auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(nh));
   uint32_t phy;
   if (!ops::lcp_phy_of(ns_, ifi->ifi_index, phy)) return void(st_.ignored++);
-  const nlattr* tb[64] = {};
-  mnl_attr_parse(nh, sizeof(ifinfomsg), attr_cb, tb);
+  const nlattr* tb[kNlAttrs] = {};
+  mnl_attr_parse(nh, sizeof(ifinfomsg), nl_attr_cb, tb);
   bool up = ifi->ifi_flags & IFF_UP;
   uint32_t mtu = tb[IFLA_MTU] ? mnl_attr_get_u32(tb[IFLA_MTU]) : 0;
   auto it = links_.find(ifi->ifi_index);
@@ -289,8 +283,8 @@ void NlListener::neigh(const nlmsghdr* nh) {
   if ((nd->ndm_family != AF_INET && !v6) || !(nd->ndm_state & NUD_PERMANENT) ||
       !ops::lcp_phy_of(ns_, nd->ndm_ifindex, phy))
     return void(st_.ignored++);
-  const nlattr* tb[64] = {};
-  mnl_attr_parse(nh, sizeof(ndmsg), attr_cb, tb);
+  const nlattr* tb[kNlAttrs] = {};
+  mnl_attr_parse(nh, sizeof(ndmsg), nl_attr_cb, tb);
   if (!valid_addr(tb[NDA_DST], v6)) return void(st_.errors++);
   IpAddr ip = addr_of(tb[NDA_DST], v6);
   if (nh->nlmsg_type == RTM_DELNEIGH) return ops::neighbor_del(phy, ip);

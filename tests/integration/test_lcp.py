@@ -190,3 +190,30 @@ def test_a_burst_larger_than_the_socket_buffer_ends_equal_to_the_kernel(lab, tmp
     assert v.json("show lcp")["netlink"][0]["overflows"] >= 1
     assert "lcp netlink buffer 65536 batch 64" in v.cli("show running-config")
     v.cli(f"lcp delete {a['port']}")
+
+
+def test_vplane_changes_reach_the_mirror_without_loops(lab):
+    v = lab.vplane()
+    a = host(lab, v, 68)
+    v.cli(f"set interface ip address {a['port']} 10.68.1.1/24")
+    m = lab.ns(ipv6=True)
+    v.cli(f"lcp create {a['port']} host-if vpp0 netns {m}")
+    addrs = lambda: sorted(f"{x['local']}/{x['prefixlen']}" for x in mirror_link(m, "vpp0")["addr_info"]  # noqa
+                           if not x["local"].startswith("fe80"))
+    assert addrs() == ["10.68.0.1/24", "10.68.1.1/24"]  # every address, not just the first
+    v.cli(f"set interface ip address {a['port']} 2001:db8:68::1/64")
+    v.cli(f"set interface ip address del {a['port']} 10.68.1.1/24")
+    assert wait_for(lambda: addrs() == ["10.68.0.1/24", "2001:db8:68::1/64"])
+    v.cli(f"set interface mtu 1400 {a['port']}")
+    assert wait_for(lambda: mirror_link(m, "vpp0")["mtu"] == 1400)
+    v.cli(f"set interface state {a['port']} down")
+    assert wait_for(lambda: "UP" not in mirror_link(m, "vpp0")["flags"])
+    time.sleep(0.5)  # the listener sees the mirror go down: vplane must not bounce it
+    assert not v.interface(a["port"])["admin_up"]
+    v.cli(f"set interface state {a['port']} up")
+    assert wait_for(lambda: "UP" in mirror_link(m, "vpp0")["flags"])
+    time.sleep(0.5)
+    assert v.interface(a["port"])["admin_up"] and v.interface(a["port"])["mtu"] == 1400
+    assert [x for i in v.json("show interface addr") if i["name"] == a["port"] for x in i["addresses"]] == [
+        "10.68.0.1/24", "2001:db8:68::1/64"]
+    v.cli(f"lcp delete {a['port']}")

@@ -82,6 +82,7 @@ bool has_v6_addr(const Interface& i) {
 // Forget everything IP about an interface that is going away; follow MAC changes.
 InitRegistration watch{[] {
   ifs().watch([](Interface& i, IfEvent e) {
+    if (e == IfEvent::addresses) return;
     if (e == IfEvent::changed) {
       adj_table().interface_changed(i.index);
       if (i.ip6_on && link_local_from_mac(i.mac) != i.ip6_ll) {
@@ -164,6 +165,7 @@ void set_interface_address(uint32_t sw_if, const Prefix& p, bool del) {
     if (!shared && p.len < max) fib_del(net);
     ifs().publish(i);
     if (v6 && !has_v6_addr(i) && !i.ip6_enabled_cmd) ip6_off(i);
+    ifs().addresses_changed(i);
     return;
   }
   if (it != i.addrs.end()) fail("{} already has address {}", i.name, p.str());
@@ -186,6 +188,7 @@ void set_interface_address(uint32_t sw_if, const Prefix& p, bool del) {
   }
   ifs().publish(i);
   if (!v6) send_garp(i, p.addr);
+  ifs().addresses_changed(i);
 }
 
 namespace {
