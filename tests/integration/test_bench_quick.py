@@ -1,4 +1,4 @@
-"""bench/run --quick and bench/route-load --quick run to the end and writes well-formed results (no
+"""bench/run, bench/route-load and bench/lcp-punt (--quick) run to the end and writes well-formed results (no
 timing is asserted: CI machines are shared)."""
 import json
 import os
@@ -37,4 +37,13 @@ def test_route_load_quick_loads_under_traffic_and_reports(tmp_path):
         assert p["routes"] == (100000 if not name.startswith("ip6") else 20000) and p["seconds"] > 0
         assert p["offered"] > 0 and p["received"] <= p["offered"]
         assert p["worker_poll_gaps_us"]["polls"] > 0
+    assert "summary:" in r.stdout
+
+
+def test_lcp_punt_quick_measures_both_paths(tmp_path):
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "lcp-punt"), "--quick", "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    res = json.load(open(tmp_path / [f for f in os.listdir(tmp_path) if f.endswith(".json")][0]))
+    assert res["transit_gbps"] > 0 and res["punted_gbps"] > 0 and res["mirror_punted"] > 0
     assert "summary:" in r.stdout
