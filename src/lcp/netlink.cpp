@@ -20,6 +20,7 @@
 #include "io/netns.hpp"
 #include "lcp/lcp.hpp"
 #include "lcp/nl_attrs.hpp"
+#include "lcp/rtnl_route.hpp"
 #include "net/fib/fib.hpp"
 #include "net/ip/ip_ops.hpp"
 
@@ -44,17 +45,6 @@ IpAddr addr_of(const nlattr* a, bool v6) {
 }
 
 bool valid_addr(const nlattr* a, bool v6) { return a && mnl_attr_get_payload_len(a) == (v6 ? 16u : 4u); }
-
-// Kernel table -> vplane table: main (254) is table 0, N is N when vplane has it.
-bool map_table(uint32_t k, bool v6, uint32_t& out) {
-  if (k == RT_TABLE_MAIN) {
-    out = 0;
-    return true;
-  }
-  if (k == RT_TABLE_LOCAL || k == RT_TABLE_UNSPEC || k >= kHiddenTable) return false;
-  out = k;
-  return v6 ? fib6().has_table(k) : fib4().has_table(k);
-}
 
 int open_socket(const std::string& ns, uint32_t groups, uint32_t rcvbuf) {
   NetnsGuard g(ns);
@@ -152,87 +142,20 @@ void NlListener::handle(const nlmsghdr* nh) {
 
 // seen: during a dump, collects the (table, prefix) of every route applied.
 void NlListener::route(const nlmsghdr* nh, void* seen) {
-  auto* rt = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(nh));
-  bool v6 = rt->rtm_family == AF_INET6;
-  if ((rt->rtm_family != AF_INET && !v6) || (rt->rtm_flags & RTM_F_CLONED) || rt->rtm_protocol == RTPROT_KERNEL) {
-    st_.ignored++;  // connected and local routes: vplane has its own from the addresses
-    return;
-  }
-  const nlattr* tb[kNlAttrs] = {};
-  mnl_attr_parse(nh, sizeof(rtmsg), nl_attr_cb, tb);
-  uint32_t ktable = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rt->rtm_table, table;
   ops::RouteSpec r;
-  switch (rt->rtm_type) {
-    case RTN_UNICAST:
-      r.kind = RouteKind::paths;
-      break;
-    case RTN_BLACKHOLE:
-      r.kind = RouteKind::drop;
-      break;
-    case RTN_UNREACHABLE:
-      r.kind = RouteKind::unreachable;
-      break;
-    case RTN_PROHIBIT:
-      r.kind = RouteKind::prohibit;
-      break;
-    default:
+  switch (decode_route(nh, ns_, nullptr, RouteSource::netlink, r)) {
+    case Decoded::ignore:
       st_.ignored++;
       return;
-  }
-  if (!map_table(ktable, v6, table)) {
-    st_.ignored++;
-    return;
-  }
-  r.table = table;
-  r.source = RouteSource::netlink;
-  r.prefix.addr.v6 = v6;
-  if (tb[RTA_DST]) {
-    if (!valid_addr(tb[RTA_DST], v6)) return void(st_.errors++);
-    r.prefix.addr = addr_of(tb[RTA_DST], v6);
-  }
-  r.prefix.len = rt->rtm_dst_len;
-  auto path = [&](const nlattr* gw, int oif, uint8_t hops) {
-    RoutePath p;
-    if (gw) {
-      if (!valid_addr(gw, v6)) return false;
-      p.nh = addr_of(gw, v6);
-      p.has_nh = true;
-    }
-    uint32_t phy;
-    if (!ops::lcp_phy_of(ns_, oif, phy)) return false;  // not through one of our mirrors
-    p.sw_if = phy;
-    p.weight = uint16_t(hops + 1);
-    r.paths.push_back(p);
-    return true;
-  };
-  if (r.kind == RouteKind::paths) {
-    bool ok = true;
-    if (tb[RTA_MULTIPATH]) {
-      auto* nhp = static_cast<const rtnexthop*>(mnl_attr_get_payload(tb[RTA_MULTIPATH]));
-      int left = int(mnl_attr_get_payload_len(tb[RTA_MULTIPATH]));
-      while (ok && RTNH_OK(nhp, left)) {
-        const nlattr* ntb[kNlAttrs] = {};
-        if (nhp->rtnh_len > sizeof(rtnexthop))
-          mnl_attr_parse_payload(RTNH_DATA(nhp), nhp->rtnh_len - sizeof(rtnexthop), nl_attr_cb, ntb);
-        ok = path(ntb[RTA_GATEWAY], nhp->rtnh_ifindex, nhp->rtnh_hops);
-        left -= NLMSG_ALIGN(nhp->rtnh_len);
-        nhp = RTNH_NEXT(nhp);
-      }
-    } else {
-      ok = path(tb[RTA_GATEWAY], tb[RTA_OIF] ? int(mnl_attr_get_u32(tb[RTA_OIF])) : 0, 0);
-    }
-    if (!ok) {
-      st_.ignored++;
+    case Decoded::error:
+      st_.errors++;
       return;
-    }
+    case Decoded::apply:
+      break;
   }
-  if (seen) static_cast<std::set<RouteKey>*>(seen)->insert({table, r.prefix.masked().str()});
+  if (seen) static_cast<std::set<RouteKey>*>(seen)->insert({r.table, r.prefix.masked().str()});
   st_.routes++;
-  if (nh->nlmsg_type != RTM_DELROUTE) return ops::route_apply(r, ops::RouteOp::replace);
-  r.paths.clear();
-  bool have = v6 ? fib6().has(fib6().index_of(table), r.prefix, RouteSource::netlink)
-                 : fib4().has(fib4().index_of(table), r.prefix, RouteSource::netlink);
-  if (have) ops::route_apply(r, ops::RouteOp::del);
+  apply_route(nh->nlmsg_type, r);
 }
 
 void NlListener::addr(const nlmsghdr* nh) {

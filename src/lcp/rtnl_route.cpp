@@ -1,0 +1,171 @@
+#include "lcp/rtnl_route.hpp"
+
+#include <libmnl/libmnl.h>
+#include <linux/nexthop.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+
+#include <cstring>
+
+#include "lcp/lcp.hpp"
+#include "lcp/nl_attrs.hpp"
+#include "net/fib/fib.hpp"
+
+namespace vp {
+
+namespace {
+IpAddr addr_of(const nlattr* a, bool v6) {
+  IpAddr x;
+  x.v6 = v6;
+  std::memcpy(x.b.data(), mnl_attr_get_payload(a), v6 ? 16 : 4);
+  return x;
+}
+
+bool valid_addr(const nlattr* a, bool v6) { return a && mnl_attr_get_payload_len(a) == (v6 ? 16u : 4u); }
+
+bool map_table(uint32_t k, bool v6, uint32_t& out) {
+  if (k == RT_TABLE_MAIN) {
+    out = 0;
+    return true;
+  }
+  if (k == RT_TABLE_LOCAL || k == RT_TABLE_UNSPEC || k >= kHiddenTable) return false;
+  out = k;
+  return v6 ? fib6().has_table(k) : fib4().has_table(k);
+}
+
+// A path via gw (optional) out of the mirror oif; false when oif is not one of ours.
+bool make_path(const std::string& netns, const nlattr* gw, int oif, uint16_t weight, bool v6, RoutePath& p) {
+  if (gw) {
+    if (!valid_addr(gw, v6)) return false;
+    p.nh = addr_of(gw, v6);
+    p.has_nh = true;
+  }
+  uint32_t phy;
+  if (!ops::lcp_phy_of(netns, oif, phy)) return false;
+  p.sw_if = phy;
+  p.weight = weight;
+  return true;
+}
+
+bool add_nh_paths(const NhTable& nhs, uint32_t id, uint16_t weight, ops::RouteSpec& r, int depth = 0) {
+  auto it = nhs.find(id);
+  if (it == nhs.end() || depth > 2) return false;
+  const NhObject& o = it->second;
+  if (o.blackhole) {
+    r.kind = RouteKind::drop;
+    return true;
+  }
+  for (auto& [member, w] : o.group)
+    if (!add_nh_paths(nhs, member, uint16_t(w + 1), r, depth + 1)) return false;
+  for (auto p : o.paths) {
+    p.weight = weight;
+    r.paths.push_back(p);
+  }
+  return true;
+}
+}  // namespace
+
+Decoded decode_route(const nlmsghdr* nh, const std::string& netns, const NhTable* nhs, RouteSource src,
+                     ops::RouteSpec& r) {
+  auto* rt = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(nh));
+  bool v6 = rt->rtm_family == AF_INET6;
+  // Connected and local routes (proto kernel): vplane has its own from the addresses.
+  if ((rt->rtm_family != AF_INET && !v6) || (rt->rtm_flags & RTM_F_CLONED) || rt->rtm_protocol == RTPROT_KERNEL)
+    return Decoded::ignore;
+  const nlattr* tb[kNlAttrs] = {};
+  mnl_attr_parse(nh, sizeof(rtmsg), nl_attr_cb, tb);
+  uint32_t ktable = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rt->rtm_table;
+  switch (rt->rtm_type) {
+    case RTN_UNICAST:
+      r.kind = RouteKind::paths;
+      break;
+    case RTN_BLACKHOLE:
+      r.kind = RouteKind::drop;
+      break;
+    case RTN_UNREACHABLE:
+      r.kind = RouteKind::unreachable;
+      break;
+    case RTN_PROHIBIT:
+      r.kind = RouteKind::prohibit;
+      break;
+    default:
+      return Decoded::ignore;
+  }
+  if (!map_table(ktable, v6, r.table)) return Decoded::ignore;
+  r.source = src;
+  r.prefix = Prefix{};
+  r.prefix.addr.v6 = v6;
+  if (tb[RTA_DST]) {
+    if (!valid_addr(tb[RTA_DST], v6)) return Decoded::error;
+    r.prefix.addr = addr_of(tb[RTA_DST], v6);
+  }
+  r.prefix.len = rt->rtm_dst_len;
+  r.paths.clear();
+  if (r.kind != RouteKind::paths || nh->nlmsg_type == RTM_DELROUTE) return Decoded::apply;
+  // A next-hop object id: FPM resolves it from the objects zebra sent; the
+  // kernel's notifications also carry the resolved gateway (nexthop_compat_mode).
+  if (tb[RTA_NH_ID] && nhs) {
+    if (!add_nh_paths(*nhs, mnl_attr_get_u32(tb[RTA_NH_ID]), 1, r)) return Decoded::ignore;
+    if (r.kind == RouteKind::drop) r.paths.clear();
+    return r.kind != RouteKind::paths || !r.paths.empty() ? Decoded::apply : Decoded::ignore;
+  }
+  if (tb[RTA_MULTIPATH]) {
+    auto* nhp = static_cast<const rtnexthop*>(mnl_attr_get_payload(tb[RTA_MULTIPATH]));
+    int left = int(mnl_attr_get_payload_len(tb[RTA_MULTIPATH]));
+    while (RTNH_OK(nhp, left)) {
+      const nlattr* ntb[kNlAttrs] = {};
+      if (nhp->rtnh_len > sizeof(rtnexthop))
+        mnl_attr_parse_payload(RTNH_DATA(nhp), nhp->rtnh_len - sizeof(rtnexthop), nl_attr_cb, ntb);
+      RoutePath p;
+      if (!make_path(netns, ntb[RTA_GATEWAY], nhp->rtnh_ifindex, uint16_t(nhp->rtnh_hops + 1), v6, p))
+        return Decoded::ignore;  // not through one of our mirrors
+      r.paths.push_back(p);
+      left -= NLMSG_ALIGN(nhp->rtnh_len);
+      nhp = RTNH_NEXT(nhp);
+    }
+  } else {
+    RoutePath p;
+    if (!make_path(netns, tb[RTA_GATEWAY], tb[RTA_OIF] ? int(mnl_attr_get_u32(tb[RTA_OIF])) : 0, 1, v6, p))
+      return Decoded::ignore;
+    r.paths.push_back(p);
+  }
+  return r.paths.empty() ? Decoded::ignore : Decoded::apply;
+}
+
+Decoded decode_nexthop(const nlmsghdr* nh, const std::string& netns, NhTable& nhs) {
+  auto* m = static_cast<const nhmsg*>(mnl_nlmsg_get_payload(nh));
+  const nlattr* tb[kNlAttrs] = {};
+  mnl_attr_parse(nh, sizeof(nhmsg), nl_attr_cb, tb);
+  if (!tb[NHA_ID]) return Decoded::error;
+  uint32_t id = mnl_attr_get_u32(tb[NHA_ID]);
+  if (nh->nlmsg_type == RTM_DELNEXTHOP) {
+    nhs.erase(id);
+    return Decoded::apply;
+  }
+  NhObject o;
+  if (tb[NHA_BLACKHOLE]) {
+    o.blackhole = true;
+  } else if (tb[NHA_GROUP]) {
+    auto* g = static_cast<const nexthop_grp*>(mnl_attr_get_payload(tb[NHA_GROUP]));
+    size_t n = mnl_attr_get_payload_len(tb[NHA_GROUP]) / sizeof(nexthop_grp);
+    for (size_t i = 0; i < n; i++) o.group.emplace_back(g[i].id, g[i].weight);
+  } else {
+    RoutePath p;
+    if (!make_path(netns, tb[NHA_GATEWAY], tb[NHA_OIF] ? int(mnl_attr_get_u32(tb[NHA_OIF])) : 0, 1,
+                   m->nh_family == AF_INET6, p))
+      return Decoded::ignore;
+    o.paths.push_back(p);
+  }
+  nhs[id] = std::move(o);
+  return Decoded::apply;
+}
+
+void apply_route(uint16_t type, const ops::RouteSpec& r) {
+  if (type != RTM_DELROUTE) return ops::route_apply(r, ops::RouteOp::replace);
+  bool v6 = r.prefix.addr.v6;
+  bool have = v6 ? fib6().has(fib6().index_of(r.table), r.prefix, r.source)
+                 : fib4().has(fib4().index_of(r.table), r.prefix, r.source);
+  if (have) ops::route_apply(r, ops::RouteOp::del);
+}
+
+}  // namespace vp
