@@ -12,6 +12,7 @@
 #include "io/interface.hpp"
 #include "io/netns.hpp"
 #include "io/tap/port_tap.hpp"
+#include "lcp/fpm.hpp"
 #include "lcp/host_sync.hpp"
 #include "lcp/netlink.hpp"
 
@@ -134,9 +135,13 @@ bool lcp_in_netns(uint32_t sw_if, const std::string& netns) {
   return it != g_pairs.end() && it->second.netns == netns;
 }
 
-void lcp_attach(EventLoop* loop) { g_loop = loop; }
+void lcp_attach(EventLoop* loop) {
+  g_loop = loop;
+  fpm_attach(loop);
+}
 
 void lcp_shutdown() {
+  fpm_attach(nullptr);
   g_listeners.clear();
   g_loop = nullptr;
   while (!g_pairs.empty()) lcp_delete(g_pairs.begin()->first);

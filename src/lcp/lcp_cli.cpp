@@ -4,6 +4,7 @@
 #include "control/cli.hpp"
 #include "infra/error.hpp"
 #include "io/interface.hpp"
+#include "lcp/fpm.hpp"
 #include "lcp/lcp.hpp"
 #include "lcp/netlink.hpp"
 
@@ -94,6 +95,59 @@ CliRegistration cmds[] = {
         nl_config() = c;
         ops::lcp_set_netlink_buffer(c.rcvbuf);
       }}},
+    {{"fpm listen", "fpm listen [<ipv4>:<port>] [netns <ns>] [stale-timeout <seconds>]",
+      "accept zebra's dplane_fpm_nl (default 127.0.0.1:2620 in the lcp default namespace, stale timeout 30 s)",
+      [](Args& a, Out&) {
+        FpmConfig c;
+        c.on = true;
+        c.netns = ops::lcp_default_netns();
+        while (!a.done()) {
+          if (a.accept("netns"))
+            c.netns = a.word("netns");
+          else if (a.accept("stale-timeout"))
+            c.stale_s = uint32_t(a.num("stale-timeout", 3600));
+          else
+            c.listen = a.word("address:port");
+        }
+        fpm_set(c);
+      }}},
+    {{"fpm disable", "fpm disable", "stop listening for zebra (routes it sent stay)",
+      [](Args& a, Out&) {
+        a.end();
+        FpmConfig c = fpm_config();
+        c.on = false;
+        fpm_set(c);
+      }}},
+    {{"show fpm", "show fpm", "the FPM listener: address, namespace, zebra connected, messages and routes",
+      [](Args& a, Out& o) {
+        a.end();
+        const FpmConfig& c = fpm_config();
+        const FpmServer* s = fpm_server();
+        FpmStats st = s ? s->stats() : FpmStats{};
+        o.line("fpm {} on {}{}, stale timeout {} s, zebra {}", c.on ? "listening" : "off", c.listen,
+               c.netns.empty() ? "" : " in " + c.netns, c.stale_s, s && s->connected() ? "connected" : "not connected");
+        o.line(
+            "{} connections, {} frames, {} messages, {} routes applied ({} delete+add pairs as one replace), {} "
+            "next-hop objects, {} ignored, {} errors, {} stale routes removed; {} routes held",
+            st.connections, st.frames, st.messages, st.routes, st.replaces, st.nexthops, st.ignored, st.errors,
+            st.stale_removed, s ? s->routes() : 0);
+        if (o.json)
+          o.j = {{"on", c.on},
+                 {"listen", c.listen},
+                 {"netns", c.netns},
+                 {"stale_timeout", c.stale_s},
+                 {"connected", s && s->connected()},
+                 {"connections", st.connections},
+                 {"frames", st.frames},
+                 {"messages", st.messages},
+                 {"routes_applied", st.routes},
+                 {"replaces", st.replaces},
+                 {"nexthops", st.nexthops},
+                 {"ignored", st.ignored},
+                 {"errors", st.errors},
+                 {"stale_removed", st.stale_removed},
+                 {"routes", s ? s->routes() : 0}};
+      }}},
     {{"show lcp", "show lcp", "Linux mirrors: interface, host interface, namespace, punted and injected packets",
       show_lcp}},
 };
@@ -105,6 +159,9 @@ RunningConfigRegistration rc{16, [](std::vector<std::string>& out) {
                                  out.push_back(fmt::format("lcp netlink buffer {} batch {}", c.rcvbuf, c.batch));
                                if (!ops::lcp_default_netns().empty())
                                  out.push_back("lcp default netns " + ops::lcp_default_netns());
+                               if (const FpmConfig& f = fpm_config(); f.on)
+                                 out.push_back(fmt::format("fpm listen {}{} stale-timeout {}", f.listen,
+                                                           f.netns.empty() ? "" : " netns " + f.netns, f.stale_s));
                                for (auto& p : ops::lcp_pairs()) {
                                  Interface* phy = ifs().at(p.phy);
                                  if (!phy) continue;

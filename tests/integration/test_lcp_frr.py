@@ -20,11 +20,11 @@ from vplane_harness import sh
 N = 10000
 
 
-def start_frr(ns, d, daemons=("zebra", "bgpd")):
+def start_frr(ns, d, daemons=("zebra", "bgpd"), zebra_args=()):
     common = ["-d", "-z", str(d / "zserv.api"), "--vty_socket", str(d)]
     for daemon in daemons:
         sh(["ip", "netns", "exec", ns, f"/usr/lib/frr/{daemon}", *common, "-i", str(d / f"{daemon}.pid"),
-            "-f", str(d / f"{daemon}.conf")])
+            "-f", str(d / f"{daemon}.conf"), *(zebra_args if daemon == "zebra" else ())])
         time.sleep(0.5 if daemon == "zebra" else 0)
 
 
@@ -151,5 +151,57 @@ protocol ospf v2 o1 {{
         assert "Full" in sh(vtysh + ["show ip ospf neighbor"]).stdout
         assert fib_routes(v)["172.30.0.1/32"] == [peer["ip"]]
         assert ping(client["ns"], "172.30.0.1", count=2).returncode == 0
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_frr_over_fpm_and_a_hard_zebra_restart_sweeps_what_it_no_longer_has(lab):
+    """zebra programs vplane directly over FPM (dplane_fpm_nl, next-hop objects on); a zebra killed without
+    goodbye comes back and replays fewer routes with no end marker: the rest is swept after the stale timeout."""
+    import socket
+    v = lab.vplane()
+    peer, client = host(lab, v, 74), host(lab, v, 75)
+    m = lab.ns()
+    v.cli(f"lcp create {peer['port']} host-if vpp0 netns {m}")
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    v.cli(f"fpm listen 127.0.0.1:{port} netns {m} stale-timeout 3")
+    assert f"fpm listen 127.0.0.1:{port} netns {m} stale-timeout 3" in v.cli("show running-config")
+    d = frr_dir()
+    try:
+        (d / "zebra.conf").write_text(f"hostname mirror\nfpm address 127.0.0.1 port {port}\n")
+        (d / "bgpd.conf").write_text("""router bgp 65001
+ bgp router-id 10.74.0.1
+ no bgp ebgp-requires-policy
+ neighbor 10.74.0.2 remote-as 65002
+ address-family ipv4 unicast
+  neighbor 10.74.0.2 activate
+ exit-address-family
+""")
+        start_frr(m, d, ("zebra", "bgpd"), zebra_args=("-M", "dplane_fpm_nl"))
+        sh(["ip", "-n", peer["ns"], "addr", "add", "172.16.5.1/32", "dev", "lo"])
+        conf = lambda n: bird_conf(n).replace("10.70.0.2", "10.74.0.2").replace("10.70.0.1", "10.74.0.1")  # noqa
+        (d / "bird.conf").write_text(conf(1000))
+        sh(["ip", "netns", "exec", peer["ns"], "bird", "-c", str(d / "bird.conf"), "-s", str(d / "bird.ctl"),
+            "-P", str(d / "bird.pid")])
+        ok = wait_for(lambda: len(fib_routes(v, "fpm")) == 1000, timeout=90)
+        assert ok, (len(fib_routes(v, "fpm")), v.cli("show fpm"))
+        fpm = v.json("show fpm")
+        assert fpm["connected"] and fpm["nexthops"] >= 1 and fpm["routes"] == 1000
+        assert ping(client["ns"], "172.16.5.1", count=2).returncode == 0
+        # zebra and bgpd die without a word; the peer now announces fewer routes.
+        for daemon in ("bgpd", "zebra"):
+            os.kill(int((d / f"{daemon}.pid").read_text()), signal.SIGKILL)
+        (d / "bird.conf").write_text(conf(600))
+        sh(["ip", "netns", "exec", peer["ns"], "birdc", "-s", str(d / "bird.ctl"), "configure"])
+        time.sleep(1)
+        assert len(fib_routes(v, "fpm")) == 1000  # nothing is lost while zebra is away
+        start_frr(m, d, ("zebra", "bgpd"), zebra_args=("-M", "dplane_fpm_nl"))
+        assert wait_for(lambda: v.json("show fpm")["connections"] == 2, timeout=30)
+        assert wait_for(lambda: len(fib_routes(v, "fpm")) == 600, timeout=90), len(fib_routes(v, "fpm"))
+        assert v.json("show fpm")["stale_removed"] == 400
+        assert ping(client["ns"], "172.16.5.1", count=1).returncode == 0
     finally:
         shutil.rmtree(d, ignore_errors=True)
