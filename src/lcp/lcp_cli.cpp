@@ -49,7 +49,8 @@ void show_lcp(Args& a, Out& o) {
                   {"ignored", s.ignored},
                   {"errors", s.errors},
                   {"overflows", s.overflows},
-                  {"resyncs", s.resyncs}});
+                  {"resyncs", s.resyncs},
+                  {"busy_ms", double(s.busy_ns) / 1e6}});
   }
   if (o.json) o.j = {{"default_netns", ops::lcp_default_netns()}, {"pairs", arr}, {"netlink", nl}};
 }

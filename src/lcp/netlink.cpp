@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <set>
 
@@ -86,6 +87,12 @@ void NlListener::set_rcvbuf(uint32_t bytes) {
 // else and comes back while the socket still has data.
 void NlListener::readable() {
   static thread_local char buf[1 << 16];
+  auto t0 = std::chrono::steady_clock::now();
+  struct Busy {
+    NlStats& st;
+    std::chrono::steady_clock::time_point t0;
+    ~Busy() { st.busy_ns += uint64_t((std::chrono::steady_clock::now() - t0).count()); }
+  } busy{st_, t0};
   uint32_t done = 0;
   while (done < nl_config().batch) {
     ssize_t n = recv(fd_, buf, sizeof buf, 0);

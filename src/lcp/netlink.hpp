@@ -19,6 +19,7 @@ class EventLoop;
 
 struct NlStats {
   uint64_t messages = 0, routes = 0, ignored = 0, errors = 0, overflows = 0, resyncs = 0;
+  uint64_t busy_ns = 0;  // main-thread time spent reading and applying
 };
 
 struct NlConfig {

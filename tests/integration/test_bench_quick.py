@@ -1,4 +1,4 @@
-"""bench/run, bench/route-load and bench/lcp-punt (--quick) run to the end and writes well-formed results (no
+"""bench/run, bench/route-load, bench/lcp-punt and bench/lcp-routes (--quick) run to the end and writes well-formed results (no
 timing is asserted: CI machines are shared)."""
 import json
 import os
@@ -47,3 +47,12 @@ def test_lcp_punt_quick_measures_both_paths(tmp_path):
     res = json.load(open(tmp_path / [f for f in os.listdir(tmp_path) if f.endswith(".json")][0]))
     assert res["transit_gbps"] > 0 and res["punted_gbps"] > 0 and res["mirror_punted"] > 0
     assert "summary:" in r.stdout
+
+
+def test_lcp_routes_quick_catches_up(tmp_path):
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "lcp-routes"), "--quick", "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    res = json.load(open(tmp_path / [f for f in os.listdir(tmp_path) if f.endswith(".json")][0]))
+    assert res["routes"] == 20000 and res["lcp"]["routes"] >= 40000  # every add and delete applied
+    assert res["add"]["vplane_s"] >= res["add"]["kernel_s"] > 0
