@@ -173,6 +173,16 @@ class Client:
     def lcp_pairs(self):
         return self.lcp.List(pb.Empty(), timeout=self.timeout)
 
+    def lcp_netlink(self, buffer, batch):
+        self.lcp.SetNetlink(pb.LcpNetlinkConfig(buffer=buffer, batch=batch), timeout=self.timeout)
+
+    def fpm(self, on=True, listen="", netns="", stale_timeout=0):
+        self.lcp.SetFpm(pb.FpmConfig(on=on, listen=listen, netns=netns, stale_timeout=stale_timeout),
+                        timeout=self.timeout)
+
+    def fpm_status(self):
+        return self.lcp.GetFpm(pb.Empty(), timeout=self.timeout)
+
     # Tools: packet generator, trace, pcap
     def pg_add(self, definition):
         """A stream in the packet generator's language: "name s size 64 data { IP4: ... }"."""

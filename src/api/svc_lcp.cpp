@@ -1,7 +1,9 @@
 // Lcp: Linux mirrors (lcp/lcp.hpp), the same operations as "lcp ..." commands.
 #include "api/services.hpp"
 #include "io/interface.hpp"
+#include "lcp/fpm.hpp"
 #include "lcp/lcp.hpp"
+#include "lcp/netlink.hpp"
 #include "vplane/v1/vplane.grpc.pb.h"
 
 namespace vp::api {
@@ -23,6 +25,40 @@ class LcpSvc final : public pb::Lcp::Service {
   }
   Status SetDefaultNetns(ServerContext*, const pb::LcpNetns* q, pb::Empty*) override {
     return c_.on_main([&] { ops::lcp_set_default_netns(q->netns()); });
+  }
+  Status SetNetlink(ServerContext*, const pb::LcpNetlinkConfig* q, pb::Empty*) override {
+    return c_.on_main([&] { ops::lcp_set_netlink({.rcvbuf = q->buffer(), .batch = q->batch()}); });
+  }
+  Status SetFpm(ServerContext*, const pb::FpmConfig* q, pb::Empty*) override {
+    return c_.on_main([&] {
+      FpmConfig c;
+      c.on = q->on();
+      if (!q->listen().empty()) c.listen = q->listen();
+      c.netns = q->netns().empty() ? ops::lcp_default_netns() : q->netns();
+      if (q->stale_timeout()) c.stale_s = q->stale_timeout();
+      fpm_set(c);
+    });
+  }
+  Status GetFpm(ServerContext*, const pb::Empty*, pb::FpmStatus* r) override {
+    return c_.on_main([&] {
+      const FpmConfig& c = fpm_config();
+      auto* x = r->mutable_config();
+      x->set_on(c.on);
+      x->set_listen(c.listen);
+      x->set_netns(c.netns);
+      x->set_stale_timeout(c.stale_s);
+      if (const FpmServer* s = fpm_server()) {
+        const FpmStats& st = s->stats();
+        r->set_connected(s->connected());
+        r->set_connections(st.connections);
+        r->set_messages(st.messages);
+        r->set_routes_applied(st.routes);
+        r->set_replaces(st.replaces);
+        r->set_nexthops(st.nexthops);
+        r->set_stale_removed(st.stale_removed);
+        r->set_routes(s->routes());
+      }
+    });
   }
   Status List(ServerContext*, const pb::Empty*, pb::ListLcpReply* r) override {
     return c_.on_main([&] {

@@ -147,8 +147,10 @@ void lcp_shutdown() {
   while (!g_pairs.empty()) lcp_delete(g_pairs.begin()->first);
 }
 
-void lcp_set_netlink_buffer(uint32_t bytes) {
-  for (auto& [ns, l] : g_listeners) l->set_rcvbuf(bytes);
+void lcp_set_netlink(const NlConfig& c) {
+  if (c.rcvbuf < 4096 || c.batch < 1) fail("netlink buffer must be at least 4096 bytes and batch at least 1");
+  nl_config() = c;
+  for (auto& [ns, l] : g_listeners) l->set_rcvbuf(c.rcvbuf);
 }
 
 const NlListener* lcp_listener(const std::string& netns) {

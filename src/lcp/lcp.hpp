@@ -16,6 +16,7 @@
 namespace vp {
 class EventLoop;
 class NlListener;
+struct NlConfig;
 }  // namespace vp
 
 namespace vp::ops {
@@ -45,6 +46,7 @@ void lcp_attach(EventLoop* loop);
 // Before interfaces go away at shutdown: every pair and listener.
 void lcp_shutdown();
 const NlListener* lcp_listener(const std::string& netns);
-void lcp_set_netlink_buffer(uint32_t bytes);  // existing listeners too
+// Validated; the buffer applies to existing listeners too.
+void lcp_set_netlink(const NlConfig& c);
 
 }  // namespace vp::ops

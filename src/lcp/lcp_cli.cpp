@@ -92,9 +92,7 @@ CliRegistration cmds[] = {
           else
             a.end();
         }
-        if (c.rcvbuf < 4096 || c.batch < 1) fail("buffer must be at least 4096 bytes and batch at least 1");
-        nl_config() = c;
-        ops::lcp_set_netlink_buffer(c.rcvbuf);
+        ops::lcp_set_netlink(c);
       }}},
     {{"fpm listen", "fpm listen [<ipv4>:<port>] [netns <ns>] [stale-timeout <seconds>]",
       "accept zebra's dplane_fpm_nl (default 127.0.0.1:2620 in the lcp default namespace, stale timeout 30 s)",
@@ -106,7 +104,7 @@ CliRegistration cmds[] = {
           if (a.accept("netns"))
             c.netns = a.word("netns");
           else if (a.accept("stale-timeout"))
-            c.stale_s = uint32_t(a.num("stale-timeout", 3600));
+            c.stale_s = uint32_t(a.num("stale-timeout", UINT32_MAX));
           else
             c.listen = a.word("address:port");
         }
