@@ -38,15 +38,6 @@ constexpr uint32_t kGroups =
 
 using RouteKey = std::pair<uint32_t, std::string>;  // (vplane table, "v6|prefix") of routes in a dump
 
-IpAddr addr_of(const nlattr* a, bool v6) {
-  IpAddr x;
-  x.v6 = v6;
-  std::memcpy(x.b.data(), mnl_attr_get_payload(a), v6 ? 16 : 4);
-  return x;
-}
-
-bool valid_addr(const nlattr* a, bool v6) { return a && mnl_attr_get_payload_len(a) == (v6 ? 16u : 4u); }
-
 int open_socket(const std::string& ns, uint32_t groups, uint32_t rcvbuf) {
   NetnsGuard g(ns);
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
@@ -174,8 +165,8 @@ void NlListener::addr(const nlmsghdr* nh) {
   const nlattr* tb[kNlAttrs] = {};
   mnl_attr_parse(nh, sizeof(ifaddrmsg), nl_attr_cb, tb);
   const nlattr* a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
-  if (!valid_addr(a, v6)) return void(st_.errors++);
-  Prefix p{addr_of(a, v6), ifa->ifa_prefixlen};
+  if (!nl_valid_addr(a, v6)) return void(st_.errors++);
+  Prefix p{nl_addr(a, v6), ifa->ifa_prefixlen};
   if (ops::is_link_local(p.addr)) return void(st_.ignored++);  // each side has its own (the same EUI-64)
   const Interface* i = ifs().at(phy);
   bool have = i && std::find(i->addrs.begin(), i->addrs.end(), p) != i->addrs.end();
@@ -215,8 +206,8 @@ void NlListener::neigh(const nlmsghdr* nh) {
     return void(st_.ignored++);
   const nlattr* tb[kNlAttrs] = {};
   mnl_attr_parse(nh, sizeof(ndmsg), nl_attr_cb, tb);
-  if (!valid_addr(tb[NDA_DST], v6)) return void(st_.errors++);
-  IpAddr ip = addr_of(tb[NDA_DST], v6);
+  if (!nl_valid_addr(tb[NDA_DST], v6)) return void(st_.errors++);
+  IpAddr ip = nl_addr(tb[NDA_DST], v6);
   if (nh->nlmsg_type == RTM_DELNEIGH) return ops::neighbor_del(phy, ip);
   if (!tb[NDA_LLADDR] || mnl_attr_get_payload_len(tb[NDA_LLADDR]) != 6) return void(st_.errors++);
   Mac m;

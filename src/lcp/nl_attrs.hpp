@@ -1,6 +1,10 @@
 #pragma once
-// Netlink attributes by type, for mnl_attr_parse: tb[type] = attribute.
+// Netlink attributes: by type, for mnl_attr_parse (tb[type] = attribute), and addresses.
 #include <libmnl/libmnl.h>
+
+#include <cstring>
+
+#include "infra/parse.hpp"
 
 namespace vp {
 
@@ -10,6 +14,15 @@ inline int nl_attr_cb(const nlattr* a, void* data) {
   uint16_t t = mnl_attr_get_type(a);
   if (t < kNlAttrs) tb[t] = a;
   return MNL_CB_OK;
+}
+
+// An address attribute of the family's size (4 or 16 bytes).
+inline bool nl_valid_addr(const nlattr* a, bool v6) { return a && mnl_attr_get_payload_len(a) == (v6 ? 16u : 4u); }
+inline IpAddr nl_addr(const nlattr* a, bool v6) {
+  IpAddr x;
+  x.v6 = v6;
+  std::memcpy(x.b.data(), mnl_attr_get_payload(a), v6 ? 16 : 4);
+  return x;
 }
 
 }  // namespace vp

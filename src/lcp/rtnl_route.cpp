@@ -14,15 +14,6 @@
 namespace vp {
 
 namespace {
-IpAddr addr_of(const nlattr* a, bool v6) {
-  IpAddr x;
-  x.v6 = v6;
-  std::memcpy(x.b.data(), mnl_attr_get_payload(a), v6 ? 16 : 4);
-  return x;
-}
-
-bool valid_addr(const nlattr* a, bool v6) { return a && mnl_attr_get_payload_len(a) == (v6 ? 16u : 4u); }
-
 bool map_table(uint32_t k, bool v6, uint32_t& out) {
   if (k == RT_TABLE_MAIN) {
     out = 0;
@@ -36,8 +27,8 @@ bool map_table(uint32_t k, bool v6, uint32_t& out) {
 // A path via gw (optional) out of the mirror oif; false when oif is not one of ours.
 bool make_path(const std::string& netns, const nlattr* gw, int oif, uint16_t weight, bool v6, RoutePath& p) {
   if (gw) {
-    if (!valid_addr(gw, v6)) return false;
-    p.nh = addr_of(gw, v6);
+    if (!nl_valid_addr(gw, v6)) return false;
+    p.nh = nl_addr(gw, v6);
     p.has_nh = true;
   }
   uint32_t phy;
@@ -96,8 +87,8 @@ Decoded decode_route(const nlmsghdr* nh, const std::string& netns, const NhTable
   r.prefix = Prefix{};
   r.prefix.addr.v6 = v6;
   if (tb[RTA_DST]) {
-    if (!valid_addr(tb[RTA_DST], v6)) return Decoded::error;
-    r.prefix.addr = addr_of(tb[RTA_DST], v6);
+    if (!nl_valid_addr(tb[RTA_DST], v6)) return Decoded::error;
+    r.prefix.addr = nl_addr(tb[RTA_DST], v6);
   }
   r.prefix.len = rt->rtm_dst_len;
   r.paths.clear();
