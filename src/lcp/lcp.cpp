@@ -29,6 +29,8 @@ void sync_host(const Interface& i) {
   auto it = g_pairs.find(i.index);
   if (it == g_pairs.end()) return;
   host_set_link(it->second.netns, it->second.host_ifindex, i.admin_up, i.mtu);
+  if (auto l = g_listeners.find(it->second.netns); l != g_listeners.end())
+    l->second->mark_link(it->second.host_ifindex);
   host_set_addresses(it->second.netns, it->second.host_ifindex, i.addrs);
 }
 
@@ -95,8 +97,8 @@ void lcp_create(uint32_t phy, const std::string& host_if, const std::string& net
   pp.lcp_mirror = m;
   ifs().publish(pp);
   g_pairs[phy] = {phy, m, host_if, netns, ifindex};
-  sync_host(pp);  // addresses, and down if the interface is
   listen(netns);
+  sync_host(pp);  // addresses, and down if the interface is
 }
 
 void lcp_delete(uint32_t phy) {

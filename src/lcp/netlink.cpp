@@ -59,6 +59,10 @@ int open_socket(const std::string& ns, uint32_t groups, uint32_t rcvbuf) {
 
 NlListener::NlListener(EventLoop& loop, std::string netns) : loop_(loop), ns_(std::move(netns)) {
   fd_ = open_socket(ns_, kGroups, nl_config().rcvbuf);
+  sockaddr_nl me{};
+  socklen_t len = sizeof me;
+  getsockname(fd_, reinterpret_cast<sockaddr*>(&me), &len);
+  portid_ = me.nl_pid;
   loop_.add_fd(fd_, [this] { readable(); });
   resync();
 }
@@ -184,6 +188,12 @@ void NlListener::link(const nlmsghdr* nh) {
   mnl_attr_parse(nh, sizeof(ifinfomsg), nl_attr_cb, tb);
   bool up = ifi->ifi_flags & IFF_UP;
   uint32_t mtu = tb[IFLA_MTU] ? mnl_attr_get_u32(tb[IFLA_MTU]) : 0;
+  if (auto p = pending_.find(ifi->ifi_index); p != pending_.end()) {
+    if (nh->nlmsg_pid != portid_ || nh->nlmsg_seq != p->second) return void(st_.ignored++);  // older
+    pending_.erase(p);  // the marker: the link as it is after vplane's change
+    links_[ifi->ifi_index] = {up, mtu};
+    return;
+  }
   auto it = links_.find(ifi->ifi_index);
   if (it == links_.end()) {
     const Interface* i = ifs().at(phy);
@@ -193,6 +203,21 @@ void NlListener::link(const nlmsghdr* nh) {
   it->second = {up, mtu};
   if (up != was_up) ops::set_state(phy, up);
   if (mtu && mtu != was_mtu) ops::set_mtu(phy, mtu);
+}
+
+void NlListener::mark_link(int ifindex) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  nlmsghdr* q = mnl_nlmsg_put_header(buf);
+  q->nlmsg_type = RTM_GETLINK;
+  q->nlmsg_flags = NLM_F_REQUEST;
+  q->nlmsg_seq = ++seq_;
+  auto* ifi = static_cast<ifinfomsg*>(mnl_nlmsg_put_extra_header(q, sizeof(ifinfomsg)));
+  ifi->ifi_family = AF_UNSPEC;
+  ifi->ifi_index = ifindex;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  if (sendto(fd_, q, q->nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) == ssize_t(q->nlmsg_len))
+    pending_[ifindex] = seq_;
 }
 
 // Permanent entries only ("ip neigh add ... permanent"): dynamic ones vplane

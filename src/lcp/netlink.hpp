@@ -37,6 +37,12 @@ class NlListener {
   const NlStats& stats() const { return st_; }
   const std::string& netns() const { return ns_; }
   void set_rcvbuf(uint32_t bytes);
+  // vplane has just set a mirror's link (state, MTU) in Linux. Link
+  // messages for it still queued are older than that and must not be
+  // applied back (two echoes of different states in flight would bounce
+  // for ever): a request on this socket puts a marker behind them, and
+  // until its answer arrives the mirror's link messages are skipped.
+  void mark_link(int ifindex);
 
  private:
   void readable();
@@ -50,6 +56,8 @@ class NlListener {
   int fd_ = -1;
   NlStats st_;
   std::map<int, std::pair<bool, uint32_t>> links_;  // ifindex -> last (up, mtu) seen
+  std::map<int, uint32_t> pending_;                 // ifindex -> marker sequence number
+  uint32_t seq_ = 0, portid_ = 0;
 };
 
 }  // namespace vp

@@ -230,3 +230,25 @@ def test_vplane_changes_reach_the_mirror_without_loops(lab):
     assert [x for i in v.json("show interface addr") if i["name"] == a["port"] for x in i["addresses"]] == [
         "10.68.0.1/24", "2001:db8:68::1/64"]
     v.cli(f"lcp delete {a['port']}")
+
+
+def test_many_pairs_settle_without_bouncing_link_state(lab):
+    """vplane's own link changes come back from Linux as echoes; with two in flight they must not bounce
+    vplane's state for ever (they did: thousands of netlink messages per pair)."""
+    v = lab.vplane(workers=1)
+    m = lab.ns()
+    n = 30
+    script = "".join("create loopback interface\n" for _ in range(n)) + "".join(
+        f"lcp create loop{k} host-if m{k} netns {m}\n" for k in range(n))
+    t0 = time.time()
+    rc, out, err = v.ctl(stdin=script)
+    took = time.time() - t0
+    assert rc == 0, err
+    time.sleep(1)
+    nl = v.json("show lcp")["netlink"][0]
+    settled = nl["messages"]
+    time.sleep(1)
+    assert v.json("show lcp")["netlink"][0]["messages"] == settled  # quiet: nothing bounces
+    assert settled < 40 * n, settled
+    assert len(v.json("show lcp")["pairs"]) == n and took < 20
+    assert all(not i["admin_up"] for i in v.json("show interface") if i["name"].startswith("loop"))
