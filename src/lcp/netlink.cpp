@@ -162,6 +162,8 @@ void NlListener::route(const nlmsghdr* nh, void* seen) {
 
 void NlListener::addr(const nlmsghdr* nh) {
   auto* ifa = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(nh));
+  // Older than the addresses vplane just set on the mirror (see mark_link).
+  if (pending_.count(int(ifa->ifa_index))) return void(st_.ignored++);
   uint32_t phy;
   bool v6 = ifa->ifa_family == AF_INET6;
   if ((ifa->ifa_family != AF_INET && !v6) || !ops::lcp_phy_of(ns_, int(ifa->ifa_index), phy))

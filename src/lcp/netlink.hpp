@@ -41,7 +41,8 @@ class NlListener {
   // messages for it still queued are older than that and must not be
   // applied back (two echoes of different states in flight would bounce
   // for ever): a request on this socket puts a marker behind them, and
-  // until its answer arrives the mirror's link messages are skipped.
+  // until its answer arrives the mirror's link and address messages are
+  // skipped (vplane has just made the mirror's addresses its own, too).
   void mark_link(int ifindex);
 
  private:
