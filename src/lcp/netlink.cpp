@@ -161,6 +161,7 @@ void NlListener::route(const nlmsghdr* nh, void* seen) {
 }
 
 void NlListener::addr(const nlmsghdr* nh) {
+  if (!nl_holds(nh, sizeof(ifaddrmsg))) return void(st_.errors++);
   auto* ifa = static_cast<const ifaddrmsg*>(mnl_nlmsg_get_payload(nh));
   // Older than the addresses vplane just set on the mirror (see mark_link).
   if (pending_.count(int(ifa->ifa_index))) return void(st_.ignored++);
@@ -183,13 +184,15 @@ void NlListener::addr(const nlmsghdr* nh) {
 // Admin state and MTU, on changes only: a mirror starts up, with the MTU of
 // its interface (lcp create), and repeating those is not an instruction.
 void NlListener::link(const nlmsghdr* nh) {
+  if (!nl_holds(nh, sizeof(ifinfomsg))) return void(st_.errors++);
   auto* ifi = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(nh));
   uint32_t phy;
   if (!ops::lcp_phy_of(ns_, ifi->ifi_index, phy)) return void(st_.ignored++);
   const nlattr* tb[kNlAttrs] = {};
   mnl_attr_parse(nh, sizeof(ifinfomsg), nl_attr_cb, tb);
   bool up = ifi->ifi_flags & IFF_UP;
-  uint32_t mtu = tb[IFLA_MTU] ? mnl_attr_get_u32(tb[IFLA_MTU]) : 0;
+  uint32_t mtu = 0;
+  if (tb[IFLA_MTU] && !nl_u32(tb[IFLA_MTU], mtu)) return void(st_.errors++);
   if (auto p = pending_.find(ifi->ifi_index); p != pending_.end()) {
     if (nh->nlmsg_pid != portid_ || nh->nlmsg_seq != p->second) return void(st_.ignored++);  // older
     pending_.erase(p);  // the marker: the link as it is after vplane's change
@@ -225,6 +228,7 @@ void NlListener::mark_link(int ifindex) {
 // Permanent entries only ("ip neigh add ... permanent"): dynamic ones vplane
 // learns itself from the same ARP/ND exchanges.
 void NlListener::neigh(const nlmsghdr* nh) {
+  if (!nl_holds(nh, sizeof(ndmsg))) return void(st_.errors++);
   auto* nd = static_cast<const ndmsg*>(mnl_nlmsg_get_payload(nh));
   uint32_t phy;
   bool v6 = nd->ndm_family == AF_INET6;

@@ -16,6 +16,15 @@ inline int nl_attr_cb(const nlattr* a, void* data) {
   return MNL_CB_OK;
 }
 
+// A 32-bit attribute; false when it is shorter (a peer's bytes are not trusted).
+inline bool nl_u32(const nlattr* a, uint32_t& v) {
+  if (!a || mnl_attr_get_payload_len(a) < 4) return false;
+  v = mnl_attr_get_u32(a);
+  return true;
+}
+// Whether the message holds its fixed header of `fixed` bytes.
+inline bool nl_holds(const nlmsghdr* nh, size_t fixed) { return nh->nlmsg_len >= NLMSG_LENGTH(fixed); }
+
 // An address attribute of the family's size (4 or 16 bytes).
 inline bool nl_valid_addr(const nlattr* a, bool v6) { return a && mnl_attr_get_payload_len(a) == (v6 ? 16u : 4u); }
 inline IpAddr nl_addr(const nlattr* a, bool v6) {

@@ -58,6 +58,7 @@ bool add_nh_paths(const NhTable& nhs, uint32_t id, uint16_t weight, ops::RouteSp
 
 Decoded decode_route(const nlmsghdr* nh, const std::string& netns, const NhTable* nhs, RouteSource src,
                      ops::RouteSpec& r) {
+  if (!nl_holds(nh, sizeof(rtmsg))) return Decoded::error;
   auto* rt = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(nh));
   bool v6 = rt->rtm_family == AF_INET6;
   // Connected and local routes (proto kernel): vplane has its own from the addresses.
@@ -65,7 +66,10 @@ Decoded decode_route(const nlmsghdr* nh, const std::string& netns, const NhTable
     return Decoded::ignore;
   const nlattr* tb[kNlAttrs] = {};
   mnl_attr_parse(nh, sizeof(rtmsg), nl_attr_cb, tb);
-  uint32_t ktable = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rt->rtm_table;
+  uint32_t ktable = rt->rtm_table, nh_id = 0, oif = 0;
+  if (tb[RTA_TABLE] && !nl_u32(tb[RTA_TABLE], ktable)) return Decoded::error;
+  if ((tb[RTA_NH_ID] && !nl_u32(tb[RTA_NH_ID], nh_id)) || (tb[RTA_OIF] && !nl_u32(tb[RTA_OIF], oif)))
+    return Decoded::error;
   switch (rt->rtm_type) {
     case RTN_UNICAST:
       r.kind = RouteKind::paths;
@@ -96,7 +100,7 @@ Decoded decode_route(const nlmsghdr* nh, const std::string& netns, const NhTable
   // A next-hop object id: FPM resolves it from the objects zebra sent; the
   // kernel's notifications also carry the resolved gateway (nexthop_compat_mode).
   if (tb[RTA_NH_ID] && nhs) {
-    if (!add_nh_paths(*nhs, mnl_attr_get_u32(tb[RTA_NH_ID]), 1, r)) return Decoded::ignore;
+    if (!add_nh_paths(*nhs, nh_id, 1, r)) return Decoded::ignore;
     if (r.kind == RouteKind::drop) r.paths.clear();
     return r.kind != RouteKind::paths || !r.paths.empty() ? Decoded::apply : Decoded::ignore;
   }
@@ -116,19 +120,19 @@ Decoded decode_route(const nlmsghdr* nh, const std::string& netns, const NhTable
     }
   } else {
     RoutePath p;
-    if (!make_path(netns, tb[RTA_GATEWAY], tb[RTA_OIF] ? int(mnl_attr_get_u32(tb[RTA_OIF])) : 0, 1, v6, p))
-      return Decoded::ignore;
+    if (!make_path(netns, tb[RTA_GATEWAY], int(oif), 1, v6, p)) return Decoded::ignore;
     r.paths.push_back(p);
   }
   return r.paths.empty() ? Decoded::ignore : Decoded::apply;
 }
 
 Decoded decode_nexthop(const nlmsghdr* nh, const std::string& netns, NhTable& nhs) {
+  if (!nl_holds(nh, sizeof(nhmsg))) return Decoded::error;
   auto* m = static_cast<const nhmsg*>(mnl_nlmsg_get_payload(nh));
   const nlattr* tb[kNlAttrs] = {};
   mnl_attr_parse(nh, sizeof(nhmsg), nl_attr_cb, tb);
-  if (!tb[NHA_ID]) return Decoded::error;
-  uint32_t id = mnl_attr_get_u32(tb[NHA_ID]);
+  uint32_t id, oif = 0;
+  if (!nl_u32(tb[NHA_ID], id) || (tb[NHA_OIF] && !nl_u32(tb[NHA_OIF], oif))) return Decoded::error;
   if (nh->nlmsg_type == RTM_DELNEXTHOP) {
     nhs.erase(id);
     return Decoded::apply;
@@ -142,9 +146,7 @@ Decoded decode_nexthop(const nlmsghdr* nh, const std::string& netns, NhTable& nh
     for (size_t i = 0; i < n; i++) o.group.emplace_back(g[i].id, g[i].weight);
   } else {
     RoutePath p;
-    if (!make_path(netns, tb[NHA_GATEWAY], tb[NHA_OIF] ? int(mnl_attr_get_u32(tb[NHA_OIF])) : 0, 1,
-                   m->nh_family == AF_INET6, p))
-      return Decoded::ignore;
+    if (!make_path(netns, tb[NHA_GATEWAY], int(oif), 1, m->nh_family == AF_INET6, p)) return Decoded::ignore;
     o.paths.push_back(p);
   }
   nhs[id] = std::move(o);
