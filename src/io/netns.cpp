@@ -11,6 +11,10 @@
 
 namespace vp {
 
+void check_netns_name(const std::string& ns) {
+  if (ns.find_first_of("/ \t") != std::string::npos) fail("'{}' is not a namespace name", ns);
+}
+
 NetnsGuard::NetnsGuard(const std::string& ns) {
   if (ns.empty()) return;
   std::string path = ns.find('/') == std::string::npos ? "/var/run/netns/" + ns : ns;

@@ -6,6 +6,9 @@
 
 namespace vp {
 
+// A namespace name as "ip netns" makes them (no '/' or blanks); fails otherwise.
+void check_netns_name(const std::string& ns);
+
 class NetnsGuard {
  public:
   // "" = stay where we are; a name is looked up in /var/run/netns; a path is used as is.

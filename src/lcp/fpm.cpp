@@ -213,7 +213,7 @@ const FpmServer* fpm_server() { return g_server.get(); }
 void fpm_set(const FpmConfig& c) {
   parse_listen(c.listen);
   if (c.stale_s < 1 || c.stale_s > 3600) fail("stale timeout {} s is out of range (1-3600)", c.stale_s);
-  if (c.netns.find_first_of("/ \t") != std::string::npos) fail("'{}' is not a namespace name", c.netns);
+  check_netns_name(c.netns);
   if (c.on && g_loop) {
     // The same socket cannot listen twice: close the old one first, and
     // reopen it if the new one cannot be had.

@@ -90,8 +90,13 @@ bool change_addr(Rtnl& nl, int ifindex, const Prefix& p, bool add) {
 }
 }  // namespace
 
-void host_set_link(const std::string& netns, int ifindex, bool up, uint32_t mtu) {
+void host_sync(const std::string& netns, int ifindex, bool up, uint32_t mtu, const std::vector<Prefix>& want) {
   Rtnl nl(netns);
+  if (!nl) {
+    log::warn("lcp: no rtnetlink socket in '{}' to sync the mirror (ifindex {}): {}", netns, ifindex,
+              std::strerror(errno));
+    return;
+  }
   char buf[MNL_SOCKET_BUFFER_SIZE];
   nlmsghdr* q = mnl_nlmsg_put_header(buf);
   q->nlmsg_type = RTM_NEWLINK;
@@ -101,21 +106,17 @@ void host_set_link(const std::string& netns, int ifindex, bool up, uint32_t mtu)
   ifi->ifi_flags = up ? IFF_UP : 0;
   ifi->ifi_change = IFF_UP;
   if (mtu) mnl_attr_put_u32(q, IFLA_MTU, mtu);
-  if (!nl || !nl.request(q))
+  if (!nl.request(q))
     log::warn("lcp: cannot set the mirror (ifindex {}) {} with MTU {}: {}", ifindex, up ? "up" : "down", mtu,
               std::strerror(errno));
-}
 
-void host_set_addresses(const std::string& netns, int ifindex, const std::vector<Prefix>& want) {
-  Rtnl nl(netns);
-  char buf[MNL_SOCKET_BUFFER_SIZE];
-  nlmsghdr* q = mnl_nlmsg_put_header(buf);
+  q = mnl_nlmsg_put_header(buf);
   q->nlmsg_type = RTM_GETADDR;
   q->nlmsg_flags = NLM_F_DUMP;
   auto* ifa = static_cast<ifaddrmsg*>(mnl_nlmsg_put_extra_header(q, sizeof(ifaddrmsg)));
   ifa->ifa_family = AF_UNSPEC;
   AddrDump d{ifindex, {}};
-  if (!nl || !nl.request(q, addr_cb, &d)) {
+  if (!nl.request(q, addr_cb, &d)) {
     log::warn("lcp: cannot read the mirror's (ifindex {}) addresses: {}", ifindex, std::strerror(errno));
     return;
   }

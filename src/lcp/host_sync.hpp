@@ -10,8 +10,8 @@
 
 namespace vp {
 
-void host_set_link(const std::string& netns, int ifindex, bool up, uint32_t mtu);
-// Makes the kernel's global addresses on the link exactly `want`.
-void host_set_addresses(const std::string& netns, int ifindex, const std::vector<Prefix>& want);
+// Sets the link up or down with the MTU, and makes its global addresses
+// exactly `addrs`, over one rtnetlink socket in the namespace.
+void host_sync(const std::string& netns, int ifindex, bool up, uint32_t mtu, const std::vector<Prefix>& addrs);
 
 }  // namespace vp

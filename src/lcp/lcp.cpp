@@ -28,10 +28,10 @@ std::map<std::string, std::unique_ptr<NlListener>> g_listeners;  // by netns, wh
 void sync_host(const Interface& i) {
   auto it = g_pairs.find(i.index);
   if (it == g_pairs.end()) return;
-  host_set_link(it->second.netns, it->second.host_ifindex, i.admin_up, i.mtu);
+  host_sync(it->second.netns, it->second.host_ifindex, i.admin_up, i.mtu, i.addrs);
+  // Behind every echo of that, link and address alike (see mark_link).
   if (auto l = g_listeners.find(it->second.netns); l != g_listeners.end())
     l->second->mark_link(it->second.host_ifindex);
-  host_set_addresses(it->second.netns, it->second.host_ifindex, i.addrs);
 }
 
 InitRegistration watch{[] {
@@ -58,7 +58,7 @@ Interface& iface(uint32_t sw_if) {
 
 void lcp_create(uint32_t phy, const std::string& host_if, const std::string& netns_in) {
   Interface& p = iface(phy);
-  if (netns_in.find_first_of("/ \t") != std::string::npos) fail("'{}' is not a namespace name", netns_in);
+  check_netns_name(netns_in);
   if (p.lcp_phy != kNoIf) fail("{} is the Linux mirror of {}: pair that one instead", p.name, iface(p.lcp_phy).name);
   if (host_if.empty() || host_if.size() >= IFNAMSIZ || host_if.find_first_of("/ \t") != std::string::npos)
     fail("'{}' is not a Linux interface name (1-{} characters, no '/' or spaces)", host_if, IFNAMSIZ - 1);
@@ -118,7 +118,7 @@ void lcp_delete(uint32_t phy) {
 }
 
 void lcp_set_default_netns(const std::string& netns) {
-  if (netns.find_first_of("/ \t") != std::string::npos) fail("'{}' is not a namespace name", netns);
+  check_netns_name(netns);
   g_default_netns = netns;
 }
 const std::string& lcp_default_netns() { return g_default_netns; }
