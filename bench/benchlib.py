@@ -77,6 +77,13 @@ class Daemon:
             return None
         return json.loads(r.stdout) if js else r.stdout
 
+    def script(self, text):
+        """Runs CLI commands, one per line, in one vplanectl session."""
+        r = subprocess.run([VPLANECTL, "-s", self.sock], input=text, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(r.stderr.strip())
+        return r.stdout
+
     def stop(self):
         self.p.terminate()
         self.p.wait(120)

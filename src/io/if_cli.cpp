@@ -343,9 +343,10 @@ CliRegistration cmds[] = {
           o.line("Thread {}:", t);
           for (auto [sw, q] : ifs().placement(t)) {
             Interface* i = ifs().at(sw);
-            if (!i) continue;
-            o.line("  {} queue {}", i->name, q);
-            arr.push_back({{"thread", t}, {"interface", i->name}, {"queue", q}});
+            std::string name = i ? i->name : sw == kNoIf ? "(Linux mirrors, one shared ring)" : "";
+            if (name.empty()) continue;
+            o.line("  {} queue {}", name, q);
+            arr.push_back({{"thread", t}, {"interface", name}, {"queue", q}});
           }
         }
         if (o.json) o.j = arr;

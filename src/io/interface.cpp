@@ -40,6 +40,7 @@ Interface& Interfaces::add(std::string name, IfKind kind, std::unique_ptr<Port> 
   for (uint32_t t = 0; t < threads().size(); t++) threads().at(t).if_counters().ensure(idx);
   // A recycled index must not inherit the old interface's counters.
   baseline_[idx] = IfCounters{};
+  by_name_[i->name] = idx;
   list_[idx] = std::move(i);
   baseline_[idx] = counters(idx);
   publish(*list_[idx]);
@@ -54,7 +55,7 @@ void Interfaces::remove(uint32_t index) {
     if (o && o->xc_tx == index) set_xconnect(*o, nullptr);
   i->admin_up = false;
   publish(*i);
-  publish_rx_placement();
+  if (i->port->input_node() != kNoNode) publish_rx_placement();
   const IfFast* old = g_if_fast[index].exchange(nullptr, std::memory_order_acq_rel);
   // No worker may still hold the port (rx list, tx via snapshot) after this.
   rcu().synchronize();
@@ -64,13 +65,13 @@ void Interfaces::remove(uint32_t index) {
     delete old;
   }
   i->port->set_admin(false);
+  by_name_.erase(i->name);
   list_[index].reset();
 }
 
 Interface* Interfaces::find(const std::string& name) {
-  for (auto& i : list_)
-    if (i && i->name == name) return i.get();
-  return nullptr;
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : list_[it->second].get();
 }
 
 Interface* Interfaces::at(uint32_t index) { return index < list_.size() ? list_[index].get() : nullptr; }
@@ -93,7 +94,7 @@ void Interfaces::set_admin(Interface& i, bool up) {
   i.port->set_admin(up);  // may throw: nothing changed yet
   i.admin_up = up;
   publish(i);
-  publish_rx_placement();
+  if (i.port->input_node() != kNoNode) publish_rx_placement();
   notify(i, IfEvent::changed);
 }
 
@@ -136,6 +137,17 @@ void Interfaces::set_rx_placement(Interface& i, uint16_t queue, int thread) {
   if (queue >= i.rx_worker.size()) fail("{} has no rx queue {} (it has {})", i.name, queue, i.rx_worker.size());
   i.rx_worker[queue] = thread;
   publish_rx_placement();
+}
+
+void Interfaces::add_shared_rx(Port* p) {
+  shared_rx_.push_back(p);
+  publish_rx_placement();
+}
+
+void Interfaces::remove_shared_rx(Port* p) {
+  std::erase(shared_rx_, p);
+  publish_rx_placement();
+  rcu().synchronize();
 }
 
 void Interfaces::publish(Interface& i) {
@@ -197,6 +209,7 @@ void Interfaces::publish_rx_placement() {
       plan[t][node].push_back({ip->port.get(), ip->index, q});
     }
   }
+  for (Port* p : shared_rx_) plan[fwd[rr++ % fwd.size()]][p->input_node()].push_back({p, kNoIf, 0});
   for (uint32_t t = 0; t < th.size(); t++) {
     for (auto& d : reg.nodes()) {
       if (!d->input) continue;

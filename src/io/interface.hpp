@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "graph/counter.hpp"
@@ -112,6 +113,11 @@ class Interfaces {
   void set_xconnect(Interface& rx, Interface* tx);  // nullptr: back to L3
   void set_feature(Interface& i, const std::string& arc, const std::string& node, bool enable);
   void set_rx_placement(Interface& i, uint16_t queue, int thread);
+  // A port that receives for many interfaces (the LCP mirrors' shared ring)
+  // is polled like one rx queue by one thread; its input node tells the
+  // interfaces apart.
+  void add_shared_rx(Port* p);
+  void remove_shared_rx(Port* p);  // no thread polls it once this returns
 
   // Rebuild and swap the worker snapshot of one interface.
   void publish(Interface& i);
@@ -124,6 +130,8 @@ class Interfaces {
 
  private:
   std::vector<std::unique_ptr<Interface>> list_;  // by index; null when free
+  std::unordered_map<std::string, uint32_t> by_name_;
+  std::vector<Port*> shared_rx_;
   std::map<uint32_t, IfCounters> baseline_;
   std::vector<IfWatcher> watchers_;
   void notify(Interface& i, IfEvent e) {

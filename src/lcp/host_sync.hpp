@@ -14,4 +14,7 @@ namespace vp {
 // exactly `addrs`, over one rtnetlink socket in the namespace.
 void host_sync(const std::string& netns, int ifindex, bool up, uint32_t mtu, const std::vector<Prefix>& addrs);
 
+// Removes these links (the mirrors, at shutdown) in one kernel batch.
+void host_delete_links(const std::string& netns, const std::vector<int>& ifindexes);
+
 }  // namespace vp

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 
+#include "control/event_loop.hpp"
 #include "graph/registry.hpp"
 #include "infra/error.hpp"
 #include "io/if_ops.hpp"
@@ -14,13 +15,17 @@
 #include "io/tap/port_tap.hpp"
 #include "lcp/fpm.hpp"
 #include "lcp/host_sync.hpp"
+#include "lcp/mirror.hpp"
 #include "lcp/netlink.hpp"
 
 namespace vp::ops {
 
 namespace {
 std::string g_default_netns;
-std::map<uint32_t, LcpPair> g_pairs;  // by phy sw_if_index
+std::map<uint32_t, LcpPair> g_pairs;                        // by phy sw_if_index
+std::map<std::pair<std::string, int>, uint32_t> g_by_host;  // (netns, Linux ifindex) -> phy
+std::map<std::string, uint32_t> g_by_host_if;               // Linux name -> phy
+uint32_t g_next_tap = 4096;                                 // mirrors are tap4096... as in VPP
 EventLoop* g_loop = nullptr;
 std::map<std::string, std::unique_ptr<NlListener>> g_listeners;  // by netns, while it has pairs
 
@@ -63,18 +68,32 @@ void lcp_create(uint32_t phy, const std::string& host_if, const std::string& net
   if (host_if.empty() || host_if.size() >= IFNAMSIZ || host_if.find_first_of("/ \t") != std::string::npos)
     fail("'{}' is not a Linux interface name (1-{} characters, no '/' or spaces)", host_if, IFNAMSIZ - 1);
   if (g_pairs.count(phy)) fail("{} already has a Linux mirror ({})", p.name, g_pairs[phy].host_if);
-  for (auto& [k, x] : g_pairs)
-    if (x.host_if == host_if) fail("Linux interface '{}' already mirrors {}", host_if, iface(k).name);
+  if (auto it = g_by_host_if.find(host_if); it != g_by_host_if.end())
+    fail("Linux interface '{}' already mirrors {}", host_if, iface(it->second).name);
   std::string netns = netns_in.empty() ? g_default_netns : netns_in;
+  mirror_flush_retired();  // the name may belong to one still going
   TapArgs a;
-  a.id = UINT32_MAX;
   a.host_if = host_if;
   a.host_ns = netns;
   a.host_mac = p.mac;
   a.host_mtu = p.mtu;
-  uint32_t m = create_tap(a);
-  Interface& mi = iface(m);
+  auto port = std::make_unique<MirrorPort>(a);
+  MirrorPort* mp = port.get();
+  while (ifs().find(fmt::format("tap{}", g_next_tap))) g_next_tap++;
+  Interface& mi = ifs().add(fmt::format("tap{}", g_next_tap++), IfKind::tap, std::move(port), "");
+  uint32_t m = mi.index;
+  mi.mac = p.mac;
+  mi.mtu = p.mtu;
   mi.lcp_phy = phy;
+  int ifindex;
+  {
+    NetnsGuard g(netns);
+    ifindex = int(if_nametoindex(host_if.c_str()));
+    // Linux drops a link's IPv6 addresses when it goes down; the listener
+    // would take that for a deletion and remove them from vplane too.
+    std::ofstream(fmt::format("/proc/sys/net/ipv6/conf/{}/keep_addr_on_down", host_if)) << "1\n";
+  }
+  mp->attach(m, ifindex);
   try {
     set_xconnect(m, phy);  // what the kernel sends leaves on the paired interface, as it is
     set_state(m, true);
@@ -85,18 +104,12 @@ void lcp_create(uint32_t phy, const std::string& host_if, const std::string& net
     delete_interface(m);
     throw;
   }
-  int ifindex;
-  {
-    NetnsGuard g(netns);
-    ifindex = int(if_nametoindex(host_if.c_str()));
-    // Linux drops a link's IPv6 addresses when it goes down; the listener
-    // would take that for a deletion and remove them from vplane too.
-    std::ofstream(fmt::format("/proc/sys/net/ipv6/conf/{}/keep_addr_on_down", host_if)) << "1\n";
-  }
   Interface& pp = iface(phy);
   pp.lcp_mirror = m;
   ifs().publish(pp);
   g_pairs[phy] = {phy, m, host_if, netns, ifindex};
+  g_by_host[{netns, ifindex}] = phy;
+  g_by_host_if[host_if] = phy;
   listen(netns);
   sync_host(pp);  // addresses, and down if the interface is
 }
@@ -111,6 +124,8 @@ void lcp_delete(uint32_t phy) {
   set_feature(phy, "ip6-punt", "lcp-punt", false);
   uint32_t m = it->second.mirror;
   std::string netns = it->second.netns;
+  g_by_host.erase({netns, it->second.host_ifindex});
+  g_by_host_if.erase(it->second.host_if);
   g_pairs.erase(it);
   unlisten(netns);
   iface(m).lcp_phy = kNoIf;
@@ -124,12 +139,10 @@ void lcp_set_default_netns(const std::string& netns) {
 const std::string& lcp_default_netns() { return g_default_netns; }
 
 bool lcp_phy_of(const std::string& netns, int ifindex, uint32_t& phy) {
-  for (auto& [k, p] : g_pairs)
-    if (p.host_ifindex == ifindex && p.netns == netns) {
-      phy = k;
-      return true;
-    }
-  return false;
+  auto it = g_by_host.find({netns, ifindex});
+  if (it == g_by_host.end()) return false;
+  phy = it->second;
+  return true;
 }
 
 bool lcp_in_netns(uint32_t sw_if, const std::string& netns) {
@@ -140,6 +153,7 @@ bool lcp_in_netns(uint32_t sw_if, const std::string& netns) {
 void lcp_attach(EventLoop* loop) {
   g_loop = loop;
   fpm_attach(loop);
+  if (loop) loop->every(20, mirror_flush_retired);
 }
 
 void lcp_shutdown() {
@@ -147,6 +161,7 @@ void lcp_shutdown() {
   g_listeners.clear();
   g_loop = nullptr;
   while (!g_pairs.empty()) lcp_delete(g_pairs.begin()->first);
+  mirror_flush_retired();
 }
 
 void lcp_set_netlink(const NlConfig& c) {

@@ -6,6 +6,7 @@
 #include "io/interface.hpp"
 #include "lcp/fpm.hpp"
 #include "lcp/lcp.hpp"
+#include "lcp/mirror.hpp"
 #include "lcp/netlink.hpp"
 
 namespace vp {
@@ -52,7 +53,17 @@ void show_lcp(Args& a, Out& o) {
                   {"resyncs", s.resyncs},
                   {"busy_ms", double(s.busy_ns) / 1e6}});
   }
-  if (o.json) o.j = {{"default_netns", ops::lcp_default_netns()}, {"pairs", arr}, {"netlink", nl}};
+  // The mirrors' shared TAP ring (lcp/mirror.hpp).
+  nlohmann::json ring = mirror_hub_stats();
+  if (!ring.is_null())
+    o.line(
+        "mirror ring: {} mirrors, {} buffers; received {} ({} GSO, {} checksums completed), {} errors, {} without "
+        "a buffer; sent {} GSO",
+        ring["mirrors"].get<uint32_t>(), ring["buffers"].get<uint32_t>(), ring["rx"].get<uint64_t>(),
+        ring["gso_rx"].get<uint64_t>(), ring["csum_completed"].get<uint64_t>(), ring["rx_errors"].get<uint64_t>(),
+        ring["no_buffer"].get<uint64_t>(), ring["gso_tx"].get<uint64_t>());
+  if (o.json)
+    o.j = {{"default_netns", ops::lcp_default_netns()}, {"pairs", arr}, {"netlink", nl}, {"mirror_ring", ring}};
 }
 
 CliRegistration cmds[] = {

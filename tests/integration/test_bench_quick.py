@@ -1,4 +1,4 @@
-"""bench/run, bench/route-load, bench/lcp-punt and bench/lcp-routes (--quick) run to the end and writes well-formed results (no
+"""bench/run, bench/route-load, bench/lcp-punt, bench/lcp-routes and bench/lcp-scale (--quick) run to the end and writes well-formed results (no
 timing is asserted: CI machines are shared)."""
 import json
 import os
@@ -56,3 +56,12 @@ def test_lcp_routes_quick_catches_up(tmp_path):
     res = json.load(open(tmp_path / [f for f in os.listdir(tmp_path) if f.endswith(".json")][0]))
     assert res["routes"] == 20000 and res["lcp"]["routes"] >= 40000  # every add and delete applied
     assert res["add"]["vplane_s"] >= res["add"]["kernel_s"] > 0
+
+
+def test_lcp_scale_quick_creates_and_removes_every_mirror(tmp_path):
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "lcp-scale"), "--quick", "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    res = json.load(open(tmp_path / [f for f in os.listdir(tmp_path) if f.endswith(".json")][0]))
+    assert res["pairs"] == 200 and res["create"]["settled_s"] >= res["create"]["commands_s"] > 0
+    assert res["delete_s"] > 0 and "summary:" in r.stdout

@@ -21,21 +21,12 @@
 #include "io/eal.hpp"
 #include "io/netns.hpp"
 #include "io/offload.hpp"
+#include "io/tap/vnet_hdr.hpp"
 
 namespace vp {
 
 namespace {
 constexpr uint32_t kRing = 256;
-constexpr uint64_t kTxTag = 1;  // low bit of user_data marks a tx completion
-
-// struct virtio_net_hdr (linux/virtio_net.h does not compile as C++).
-struct virtio_net_hdr {
-  uint8_t flags;
-  uint8_t gso_type;
-  uint16_t hdr_len, gso_size, csum_start, csum_offset;
-};
-constexpr uint8_t VIRTIO_NET_HDR_F_NEEDS_CSUM = 1;
-constexpr uint8_t VIRTIO_NET_HDR_GSO_TCPV4 = 1, VIRTIO_NET_HDR_GSO_TCPV6 = 4, VIRTIO_NET_HDR_GSO_ECN = 0x80;
 
 // ip link set dev <ifn> gso_max_size <n>, in the current namespace.
 void set_gso_max_size(const std::string& ifn, uint32_t size) {
@@ -123,42 +114,42 @@ static NodeId tap_input_id() {
 
 NodeId TapPort::input_node() const { return tap_input_id(); }
 
+int tap_open(const TapArgs& a, const std::string& host_if) {
+  if (host_if.size() >= IFNAMSIZ) fail("host-if-name '{}' is longer than {} characters", host_if, IFNAMSIZ - 1);
+  NetnsGuard ns(a.host_ns);
+  int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+  if (fd < 0) fail("cannot open /dev/net/tun: {} (load the tun module)", std::strerror(errno));
+  ifreq r{};
+  r.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+  std::strncpy(r.ifr_name, host_if.c_str(), IFNAMSIZ - 1);
+  int hdr = kVnetHdr;
+  unsigned offloads = TUN_F_CSUM | (a.gso ? TUN_F_TSO4 | TUN_F_TSO6 : 0);
+  if (ioctl(fd, TUNSETIFF, &r) != 0 || ioctl(fd, TUNSETVNETHDRSZ, &hdr) != 0 ||
+      ioctl(fd, TUNSETOFFLOAD, offloads) != 0) {
+    int e = errno;
+    close(fd);
+    fail("cannot create TAP '{}': {}", host_if, std::strerror(e));
+  }
+  try {
+    configure_host(host_if, a);
+  } catch (...) {
+    close(fd);
+    throw;
+  }
+  return fd;
+}
+
 TapPort::TapPort(const TapArgs& a) : gso_(a.gso), host_ns_(a.host_ns) {
   host_if_ = a.host_if.empty() ? "tap" + std::to_string(a.id) : a.host_if;
-  if (host_if_.size() >= IFNAMSIZ) fail("host-if-name '{}' is longer than {} characters", host_if_, IFNAMSIZ - 1);
   // GSO frames need jumbo buffers; fewer reads stay posted so a TAP holds
   // at most 64 of them.
   rx_pool_ = gso_ ? jumbo_pool() : eal().pool;
   ring_reads_ = gso_ ? 64 : kRing / 2;
-  {
-    NetnsGuard ns(host_ns_);
-    fd_ = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-    if (fd_ < 0) fail("cannot open /dev/net/tun: {} (load the tun module)", std::strerror(errno));
-    ifreq r{};
-    r.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-    std::strncpy(r.ifr_name, host_if_.c_str(), IFNAMSIZ - 1);
-    int hdr = kVnetHdr;
-    unsigned offloads = TUN_F_CSUM | (gso_ ? TUN_F_TSO4 | TUN_F_TSO6 : 0);
-    if (ioctl(fd_, TUNSETIFF, &r) != 0 || ioctl(fd_, TUNSETVNETHDRSZ, &hdr) != 0 ||
-        ioctl(fd_, TUNSETOFFLOAD, offloads) != 0) {
-      int e = errno;
-      close(fd_);
-      fail("cannot create TAP '{}': {}", host_if_, std::strerror(e));
-    }
-    try {
-      configure_host(host_if_, a);
-    } catch (...) {
-      close(fd_);
-      throw;
-    }
-  }
+  fd_ = tap_open(a, host_if_);
   if (io_uring_queue_init(kRing, &rx_, 0) != 0) {
     close(fd_);
     fail("cannot set up io_uring for {} (kernel too old or memlock limit)", host_if_);
   }
-  tx_.resize(threads().size());
-  for (auto& r : tx_)
-    if (io_uring_queue_init(kRing, &r, 0) != 0) fail("cannot set up io_uring for {}", host_if_);
   post_reads(ring_reads_);
 }
 
@@ -172,10 +163,6 @@ TapPort::~TapPort() {
     io_uring_cqe_seen(&rx_, cqe);
   }
   io_uring_queue_exit(&rx_);
-  for (auto& r : tx_) {
-    reap_tx(r);
-    io_uring_queue_exit(&r);
-  }
 }
 
 void TapPort::post_reads(uint32_t n) {
@@ -205,37 +192,19 @@ uint16_t TapPort::rx(Thread&, uint16_t, rte_mbuf** p, uint16_t n) {
     auto* m = reinterpret_cast<rte_mbuf*>(cqes[i]->user_data);
     int res = cqes[i]->res;
     rx_posted_--;
-    if (res <= int(kVnetHdr)) {
-      rx_errors_++;
-      rte_pktmbuf_free(m);
-      continue;
-    }
-    uint8_t* frame = rte_pktmbuf_mtod(m, uint8_t*);
-    auto* vh = reinterpret_cast<virtio_net_hdr*>(frame - kVnetHdr);
-    m->data_len = uint16_t(res - kVnetHdr);
-    m->pkt_len = m->data_len;
-    uint8_t gso = vh->gso_type & uint8_t(~VIRTIO_NET_HDR_GSO_ECN);
-    if (gso) {
-      if ((gso != VIRTIO_NET_HDR_GSO_TCPV4 && gso != VIRTIO_NET_HDR_GSO_TCPV6) || vh->csum_start + 20 > m->data_len) {
-        rx_errors_++;  // only TCP GSO was negotiated
+    switch (vnet_rx(m, res)) {
+      case VnetRx::bad:
+        rx_errors_++;
         rte_pktmbuf_free(m);
         continue;
-      }
-      // Kept whole: a GSO-capable TAP takes it as is, any other port gets
-      // it segmented by interface-output.
-      uint16_t type;
-      std::memcpy(&type, frame + 12, 2);
-      m->l2_len = type == RTE_BE16(0x8100) ? 18 : 14;
-      m->l3_len = uint16_t(vh->csum_start - m->l2_len);
-      m->l4_len = uint16_t((frame[vh->csum_start + 12] >> 4) * 4);
-      m->tso_segsz = vh->gso_size;
-      m->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM |
-                     (gso == VIRTIO_NET_HDR_GSO_TCPV4 ? RTE_MBUF_F_TX_IPV4 : RTE_MBUF_F_TX_IPV6);
-      gso_rx_++;
-    } else if (vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-      // The kernel left the L4 checksum partial (pseudo-header sum in place).
-      complete_l4_csum(frame, m->data_len, vh->csum_start, vh->csum_offset);
-      csum_completed_++;
+      case VnetRx::gso:
+        gso_rx_++;
+        break;
+      case VnetRx::csum_completed:
+        csum_completed_++;
+        break;
+      case VnetRx::plain:
+        break;
     }
     p[k++] = m;
   }
@@ -246,48 +215,7 @@ uint16_t TapPort::rx(Thread&, uint16_t, rte_mbuf** p, uint16_t n) {
   return k;
 }
 
-void TapPort::reap_tx(io_uring& r) {
-  io_uring_cqe* cqes[kRing];
-  unsigned got = io_uring_peek_batch_cqe(&r, cqes, kRing);
-  if (!got) return;
-  rte_mbuf* m[kRing];
-  for (unsigned i = 0; i < got; i++) m[i] = reinterpret_cast<rte_mbuf*>(cqes[i]->user_data & ~kTxTag);
-  io_uring_cq_advance(&r, got);
-  rte_pktmbuf_free_bulk(m, got);
-}
-
-uint16_t TapPort::tx(Thread& t, rte_mbuf** p, uint16_t n) {
-  io_uring& r = tx_[t.index() % tx_.size()];
-  reap_tx(r);
-  uint16_t k = 0;
-  for (; k < n; k++) {
-    rte_mbuf* m = p[k];
-    if (m->nb_segs > 1 && rte_pktmbuf_linearize(m) != 0) break;
-    io_uring_sqe* sqe = io_uring_get_sqe(&r);
-    if (!sqe) break;
-    auto* vh = reinterpret_cast<virtio_net_hdr*>(rte_pktmbuf_prepend(m, kVnetHdr));
-    if (!vh) {
-      // No headroom: cannot happen with our pool, but never write past the buffer.
-      io_uring_sqe_set_data64(sqe, 0);
-      io_uring_prep_nop(sqe);
-      break;
-    }
-    std::memset(vh, 0, kVnetHdr);
-    if (m->ol_flags & RTE_MBUF_F_TX_TCP_SEG) {
-      vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-      vh->gso_type = m->ol_flags & RTE_MBUF_F_TX_IPV4 ? VIRTIO_NET_HDR_GSO_TCPV4 : VIRTIO_NET_HDR_GSO_TCPV6;
-      vh->gso_size = m->tso_segsz;
-      vh->hdr_len = uint16_t(m->l2_len + m->l3_len + m->l4_len);
-      vh->csum_start = uint16_t(m->l2_len + m->l3_len);
-      vh->csum_offset = 16;
-      gso_tx_++;
-    }
-    io_uring_prep_write(sqe, fd_, vh, m->pkt_len, 0);
-    io_uring_sqe_set_data64(sqe, reinterpret_cast<uint64_t>(m) | kTxTag);
-  }
-  if (k) io_uring_submit(&r);
-  return k;
-}
+uint16_t TapPort::tx(Thread& t, rte_mbuf** p, uint16_t n) { return tx_.send(t, fd_, p, n); }
 
 void TapPort::set_admin(bool up) {
   // The kernel side sees carrier follow our admin state.
@@ -301,7 +229,7 @@ nlohmann::json TapPort::hw_info() const {
           {"vnet_hdr", kVnetHdr},
           {"offloads", gso_ ? "csum tso4 tso6 (gso)" : "csum"},
           {"gso_rx", gso_rx_},
-          {"gso_tx", gso_tx_},
+          {"gso_tx", tx_.gso_tx()},
           {"rx_posted", rx_posted_},
           {"rx_errors", rx_errors_},
           {"csum_completed", csum_completed_}};

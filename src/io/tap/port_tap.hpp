@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "io/port.hpp"
+#include "io/tap/tap_tx.hpp"
 
 namespace vp {
 
@@ -26,6 +27,11 @@ struct TapArgs {
 // Largest GSO frame we let the kernel build (its gso_max_size), so one fits a jumbo buffer.
 inline constexpr uint32_t kGsoMax = 32768;
 
+// Creates the TAP host_if in a.host_ns (virtio-net header, checksum offload,
+// TSO when a.gso), configured from a (MTU, MAC, addresses) and up; returns
+// its fd. Closing the fd removes it.
+int tap_open(const TapArgs& a, const std::string& host_if);
+
 class TapPort : public Port {
  public:
   explicit TapPort(const TapArgs& a);
@@ -40,20 +46,17 @@ class TapPort : public Port {
   nlohmann::json hw_info() const override;
   const std::string& host_if() const { return host_if_; }
 
-  static constexpr uint32_t kVnetHdr = 12;  // virtio_net_hdr_v1 (with num_buffers)
-
  private:
   void post_reads(uint32_t n);
-  void reap_tx(io_uring& r);
   int fd_ = -1;
   bool gso_ = false;
   rte_mempool* rx_pool_ = nullptr;
   uint32_t ring_reads_ = 128;
   std::string host_if_, host_ns_;
   io_uring rx_{};
-  std::vector<io_uring> tx_;  // one per thread: no lock on transmit
+  TapTx tx_;
   uint32_t rx_posted_ = 0;
-  uint64_t rx_errors_ = 0, csum_completed_ = 0, gso_rx_ = 0, gso_tx_ = 0;
+  uint64_t rx_errors_ = 0, csum_completed_ = 0, gso_rx_ = 0;
 };
 
 }  // namespace vp
