@@ -173,8 +173,12 @@ class Client:
     def lcp_pairs(self):
         return self.lcp.List(pb.Empty(), timeout=self.timeout)
 
-    def lcp_netlink(self, buffer, batch):
-        self.lcp.SetNetlink(pb.LcpNetlinkConfig(buffer=buffer, batch=batch), timeout=self.timeout)
+    def lcp_netlink(self, buffer, batch, delay_us=None):
+        """delay_us: gather messages this long after the first (0: none; None: unchanged)."""
+        q = pb.LcpNetlinkConfig(buffer=buffer, batch=batch)
+        if delay_us is not None:
+            q.delay_us = delay_us
+        self.lcp.SetNetlink(q, timeout=self.timeout)
 
     def fpm(self, on=True, listen="", netns="", stale_timeout=0):
         self.lcp.SetFpm(pb.FpmConfig(on=on, listen=listen, netns=netns, stale_timeout=stale_timeout),

@@ -27,7 +27,11 @@ class LcpSvc final : public pb::Lcp::Service {
     return c_.on_main([&] { ops::lcp_set_default_netns(q->netns()); });
   }
   Status SetNetlink(ServerContext*, const pb::LcpNetlinkConfig* q, pb::Empty*) override {
-    return c_.on_main([&] { ops::lcp_set_netlink({.rcvbuf = q->buffer(), .batch = q->batch()}); });
+    return c_.on_main([&] {
+      ops::lcp_set_netlink({.rcvbuf = q->buffer(),
+                            .batch = q->batch(),
+                            .delay_us = q->has_delay_us() ? q->delay_us() : nl_config().delay_us});
+    });
   }
   Status SetFpm(ServerContext*, const pb::FpmConfig* q, pb::Empty*) override {
     return c_.on_main([&] {

@@ -33,6 +33,13 @@ void EventLoop::del_fd(int fd) {
   fds_.erase(fd);
 }
 
+void EventLoop::pause_fd(int fd, bool paused) {
+  epoll_event ev{};
+  ev.events = paused ? 0u : uint32_t(EPOLLIN);
+  ev.data.fd = fd;
+  epoll_ctl(ep_, EPOLL_CTL_MOD, fd, &ev);
+}
+
 void EventLoop::every(uint32_t ms, std::function<void()> fn) {
   timers_.push_back({uint64_t(ms) * 1000000, mono_ns() + uint64_t(ms) * 1000000, std::move(fn)});
 }

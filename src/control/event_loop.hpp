@@ -14,6 +14,8 @@ class EventLoop {
   ~EventLoop();
   void add_fd(int fd, std::function<void()> on_readable);
   void del_fd(int fd);
+  // A paused fd stays registered but wakes nobody (its handler coalesces).
+  void pause_fd(int fd, bool paused);
   void every(uint32_t ms, std::function<void()> fn);
   // Waits up to timeout_us for events (0 = poll), runs handlers and due timers.
   void run_once(uint32_t timeout_us);

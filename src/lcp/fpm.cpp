@@ -16,6 +16,7 @@
 #include "infra/error.hpp"
 #include "infra/log.hpp"
 #include "io/netns.hpp"
+#include "lcp/busy.hpp"
 
 namespace vp {
 
@@ -97,6 +98,7 @@ void FpmServer::accept_client() {
 }
 
 void FpmServer::readable() {
+  BusyTimer busy(st_.busy_ns);
   uint8_t tmp[1 << 16];
   ssize_t n = recv(cfd_, tmp, sizeof tmp, 0);
   if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
@@ -126,14 +128,12 @@ void FpmServer::readable() {
 
 void FpmServer::frame(const uint8_t* p, size_t n) {
   st_.frames++;
-  struct Item {
-    uint16_t type;
-    ops::RouteSpec r;
-  };
-  std::vector<Item> items;
+  auto& items = items_;
+  items.clear();
   int left = int(n);
   for (auto* nh = reinterpret_cast<const nlmsghdr*>(p); mnl_nlmsg_ok(nh, left); nh = mnl_nlmsg_next(nh, &left)) {
     st_.messages++;
+    const size_t before = items.size();
     try {
       if (nh->nlmsg_type == RTM_NEWNEXTHOP || nh->nlmsg_type == RTM_DELNEXTHOP) {
         decode_nexthop(nh, netns_, nhs_) == Decoded::error ? st_.errors++ : st_.nexthops++;
@@ -143,25 +143,28 @@ void FpmServer::frame(const uint8_t* p, size_t n) {
         st_.ignored++;
         continue;
       }
-      Item it{nh->nlmsg_type, {}};
+      Item& it = items.emplace_back();
+      it.type = nh->nlmsg_type;
       switch (decode_route(nh, netns_, &nhs_, RouteSource::fpm, it.r)) {
         case Decoded::apply:
-          items.push_back(std::move(it));
           break;
         case Decoded::ignore:
           st_.ignored++;
+          items.pop_back();
           break;
         case Decoded::error:
           st_.errors++;
+          items.pop_back();
           break;
       }
     } catch (const Error&) {
       st_.errors++;
+      items.resize(before);
     }
   }
   for (size_t i = 0; i < items.size(); i++) {
     const ops::RouteSpec& r = items[i].r;
-    auto key = std::make_tuple(r.table, r.prefix.addr.v6, r.prefix.masked().str());
+    RouteKey key{r.table, r.prefix.masked()};
     if (items[i].type == RTM_DELROUTE) {
       // DELROUTE then NEWROUTE for the same prefix in one frame: one replace.
       bool replaced = false;
@@ -192,10 +195,9 @@ void FpmServer::sweep() {
       ++it;
       continue;
     }
-    auto& [table, v6, pfx] = it->first;
     ops::RouteSpec r;
-    r.prefix = parse_prefix(pfx);
-    r.table = table;
+    r.prefix = it->first.prefix;
+    r.table = it->first.table;
     r.source = RouteSource::fpm;
     try {
       apply_route(RTM_DELROUTE, r);
@@ -203,7 +205,7 @@ void FpmServer::sweep() {
     } catch (const Error&) {
       st_.errors++;
     }
-    it = gen_of_.erase(it);
+    gen_of_.erase(it++);
   }
 }
 

@@ -10,8 +10,9 @@
 // the stale timeout are removed. Routes get source "fpm" (priority 20,
 // ahead of "netlink" at the same priority), so when zebra also installs the
 // same routes in the kernel both copies agree and the FPM one is used.
+#include <absl/container/flat_hash_map.h>
+
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,7 @@ class EventLoop;
 struct FpmStats {
   uint64_t connections = 0, frames = 0, messages = 0, routes = 0, nexthops = 0, ignored = 0, errors = 0, replaces = 0,
            stale_removed = 0;
+  uint64_t busy_ns = 0;  // main-thread CPU time spent reading and applying
 };
 
 class FpmServer {
@@ -49,7 +51,21 @@ class FpmServer {
   std::vector<uint8_t> buf_;
   NhTable nhs_;
   uint32_t gen_ = 0;
-  std::map<std::tuple<uint32_t, bool, std::string>, uint32_t> gen_of_;  // (table, v6, prefix) -> connection
+  struct RouteKey {
+    uint32_t table;
+    Prefix prefix;  // masked
+    bool operator==(const RouteKey&) const = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const RouteKey& k) {
+      return H::combine(std::move(h), k.table, k.prefix.addr.v6, k.prefix.addr.b, k.prefix.len);
+    }
+  };
+  struct Item {
+    uint16_t type;
+    ops::RouteSpec r;
+  };
+  std::vector<Item> items_;                         // one frame's routes (kept: no allocation per frame)
+  absl::flat_hash_map<RouteKey, uint32_t> gen_of_;  // -> connection that last sent it
   FpmStats st_;
 };
 

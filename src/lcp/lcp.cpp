@@ -150,10 +150,25 @@ bool lcp_in_netns(uint32_t sw_if, const std::string& netns) {
   return it != g_pairs.end() && it->second.netns == netns;
 }
 
+namespace {
+// The paired port's link (a memif peer gone, a NIC cable out) shows as the
+// mirror's carrier, so routing daemons see it as Linux would. Ports report
+// link state only when asked.
+void follow_links() {
+  for (auto& [k, p] : g_pairs) {
+    Interface* phy = ifs().at(p.phy);
+    Interface* m = ifs().at(p.mirror);
+    if (phy && m) static_cast<MirrorPort*>(m->port.get())->set_link(phy->port->link_up());
+  }
+}
+}  // namespace
+
 void lcp_attach(EventLoop* loop) {
   g_loop = loop;
   fpm_attach(loop);
-  if (loop) loop->every(20, mirror_flush_retired);
+  if (!loop) return;
+  loop->every(20, mirror_flush_retired);
+  loop->every(100, follow_links);
 }
 
 void lcp_shutdown() {
@@ -166,6 +181,7 @@ void lcp_shutdown() {
 
 void lcp_set_netlink(const NlConfig& c) {
   if (c.rcvbuf < 4096 || c.batch < 1) fail("netlink buffer must be at least 4096 bytes and batch at least 1");
+  if (c.delay_us > 1000000) fail("netlink delay {} us is more than a second", c.delay_us);
   nl_config() = c;
   for (auto& [ns, l] : g_listeners) l->set_rcvbuf(c.rcvbuf);
 }

@@ -42,8 +42,11 @@ void show_lcp(Args& a, Out& o) {
     const NlListener* l = ops::lcp_listener(p.netns);
     if (!l) continue;
     const NlStats& s = l->stats();
-    o.line("netlink in {}: {} messages, {} routes applied, {} ignored, {} not applied, {} overflows, {} resyncs",
-           p.netns.empty() ? "(own)" : p.netns, s.messages, s.routes, s.ignored, s.errors, s.overflows, s.resyncs);
+    o.line(
+        "netlink in {}: {} messages in {} slices, {} routes applied, {} ignored, {} not applied, {} overflows, {} "
+        "resyncs",
+        p.netns.empty() ? "(own)" : p.netns, s.messages, s.wakeups, s.routes, s.ignored, s.errors, s.overflows,
+        s.resyncs);
     nl.push_back({{"netns", p.netns},
                   {"messages", s.messages},
                   {"routes", s.routes},
@@ -51,6 +54,7 @@ void show_lcp(Args& a, Out& o) {
                   {"errors", s.errors},
                   {"overflows", s.overflows},
                   {"resyncs", s.resyncs},
+                  {"slices", s.wakeups},
                   {"busy_ms", double(s.busy_ns) / 1e6}});
   }
   // The mirrors' shared TAP ring (lcp/mirror.hpp).
@@ -90,16 +94,19 @@ CliRegistration cmds[] = {
         a.end();
         ops::lcp_set_default_netns(ns);
       }}},
-    {{"lcp netlink", "lcp netlink [buffer <bytes>] [batch <messages>]",
-      "netlink listeners: socket buffer (a burst larger than it triggers a resync) and messages per main-loop turn",
+    {{"lcp netlink", "lcp netlink [buffer <bytes>] [batch <messages>] [delay <us>]",
+      "netlink listeners: socket buffer (a burst larger than it triggers a resync), messages per main-loop turn, "
+      "and how long to gather messages after the first",
       [](Args& a, Out&) {
         NlConfig c = nl_config();
-        if (a.done()) fail("say buffer <bytes> and/or batch <messages>");
+        if (a.done()) fail("say buffer <bytes>, batch <messages> and/or delay <us>");
         while (!a.done()) {
           if (a.accept("buffer"))
             c.rcvbuf = uint32_t(a.num("buffer", 1u << 30));
           else if (a.accept("batch"))
             c.batch = uint32_t(a.num("batch", 1u << 20));
+          else if (a.accept("delay"))
+            c.delay_us = uint32_t(a.num("delay", 1000000));
           else
             a.end();
         }
@@ -156,30 +163,31 @@ CliRegistration cmds[] = {
                  {"ignored", st.ignored},
                  {"errors", st.errors},
                  {"stale_removed", st.stale_removed},
-                 {"routes", s ? s->routes() : 0}};
+                 {"routes", s ? s->routes() : 0},
+                 {"busy_ms", double(st.busy_ns) / 1e6}};
       }}},
     {{"show lcp", "show lcp", "Linux mirrors: interface, host interface, namespace, punted and injected packets",
       show_lcp}},
 };
 
 // After interfaces and their addresses (15): a mirror copies the addresses.
-RunningConfigRegistration rc{16, [](std::vector<std::string>& out) {
-                               const NlConfig& c = nl_config();
-                               if (c.rcvbuf != NlConfig{}.rcvbuf || c.batch != NlConfig{}.batch)
-                                 out.push_back(fmt::format("lcp netlink buffer {} batch {}", c.rcvbuf, c.batch));
-                               if (!ops::lcp_default_netns().empty())
-                                 out.push_back("lcp default netns " + ops::lcp_default_netns());
-                               if (const FpmConfig& f = fpm_config(); f.on)
-                                 out.push_back(fmt::format("fpm listen {}{} stale-timeout {}", f.listen,
-                                                           f.netns.empty() ? "" : " netns " + f.netns, f.stale_s));
-                               for (auto& p : ops::lcp_pairs()) {
-                                 Interface* phy = ifs().at(p.phy);
-                                 if (!phy) continue;
-                                 std::string l = fmt::format("lcp create {} host-if {}", phy->name, p.host_if);
-                                 if (p.netns != ops::lcp_default_netns()) l += " netns " + p.netns;
-                                 out.push_back(l);
-                               }
-                             }};
+RunningConfigRegistration rc{
+    16, [](std::vector<std::string>& out) {
+      const NlConfig& c = nl_config();
+      if (c.rcvbuf != NlConfig{}.rcvbuf || c.batch != NlConfig{}.batch || c.delay_us != NlConfig{}.delay_us)
+        out.push_back(fmt::format("lcp netlink buffer {} batch {} delay {}", c.rcvbuf, c.batch, c.delay_us));
+      if (!ops::lcp_default_netns().empty()) out.push_back("lcp default netns " + ops::lcp_default_netns());
+      if (const FpmConfig& f = fpm_config(); f.on)
+        out.push_back(fmt::format("fpm listen {}{} stale-timeout {}", f.listen,
+                                  f.netns.empty() ? "" : " netns " + f.netns, f.stale_s));
+      for (auto& p : ops::lcp_pairs()) {
+        Interface* phy = ifs().at(p.phy);
+        if (!phy) continue;
+        std::string l = fmt::format("lcp create {} host-if {}", phy->name, p.host_if);
+        if (p.netns != ops::lcp_default_netns()) l += " netns " + p.netns;
+        out.push_back(l);
+      }
+    }};
 
 }  // namespace
 }  // namespace vp

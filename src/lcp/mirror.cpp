@@ -327,8 +327,18 @@ void MirrorPort::attach(uint32_t sw_if, int ifindex) {
 uint16_t MirrorPort::tx(Thread& t, rte_mbuf** p, uint16_t n) { return g_hub->tx_ring.send(t, fd_, p, n); }
 
 void MirrorPort::set_admin(bool up) {
-  // The kernel side sees carrier follow our admin state.
-  int on = up ? 1 : 0;
+  admin_ = up;
+  carrier();
+}
+
+void MirrorPort::set_link(bool up) {
+  if (up == link_) return;
+  link_ = up;
+  carrier();
+}
+
+void MirrorPort::carrier() {
+  int on = admin_ && link_ ? 1 : 0;
   ioctl(fd_, TUNSETCARRIER, &on);
 }
 

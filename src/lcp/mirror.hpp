@@ -32,13 +32,18 @@ class MirrorPort : public Port {
   uint16_t tx(Thread& t, rte_mbuf** p, uint16_t n) override;
   bool tx_offload() const override { return true; }
   void set_admin(bool up) override;
+  // The paired interface's link (carrier): the TAP has carrier while both
+  // its own admin state and this are up.
+  void set_link(bool up);
   std::string driver() const override { return "lcp mirror (virtio-tap, shared io_uring)"; }
   uint32_t max_mtu() const override { return 9000; }
   nlohmann::json hw_info() const override;
 
  private:
+  void carrier();
   int fd_ = -1;
   int ifindex_ = 0;
+  bool admin_ = false, link_ = true;
   uint32_t sw_if_ = kNoIf;
   std::string host_if_, host_ns_;
 };

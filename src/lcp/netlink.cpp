@@ -6,12 +6,14 @@
 #include <linux/rtnetlink.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <set>
+#include <vector>
 
 #include "control/event_loop.hpp"
 #include "infra/error.hpp"
@@ -19,6 +21,7 @@
 #include "io/if_ops.hpp"
 #include "io/interface.hpp"
 #include "io/netns.hpp"
+#include "lcp/busy.hpp"
 #include "lcp/lcp.hpp"
 #include "lcp/nl_attrs.hpp"
 #include "lcp/rtnl_route.hpp"
@@ -63,13 +66,26 @@ NlListener::NlListener(EventLoop& loop, std::string netns) : loop_(loop), ns_(st
   socklen_t len = sizeof me;
   getsockname(fd_, reinterpret_cast<sockaddr*>(&me), &len);
   portid_ = me.nl_pid;
+  tfd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (tfd_ < 0) {
+    close(fd_);
+    fail("timerfd: {}", std::strerror(errno));
+  }
   loop_.add_fd(fd_, [this] { readable(); });
+  loop_.add_fd(tfd_, [this] {
+    uint64_t x;
+    [[maybe_unused]] ssize_t r = read(tfd_, &x, sizeof x);
+    loop_.pause_fd(fd_, false);
+    drain();
+  });
   resync();
 }
 
 NlListener::~NlListener() {
   loop_.del_fd(fd_);
+  loop_.del_fd(tfd_);
   close(fd_);
+  close(tfd_);
 }
 
 void NlListener::set_rcvbuf(uint32_t bytes) {
@@ -78,27 +94,47 @@ void NlListener::set_rcvbuf(uint32_t bytes) {
     setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &sz, sizeof sz);
 }
 
+// A first message after a quiet spell: let more gather for the delay
+// (the socket stays quiet in the loop meanwhile), unless a backlog is
+// already waiting.
+void NlListener::readable() {
+  uint32_t delay = nl_config().delay_us;
+  if (!delay || backlog_) return drain();
+  loop_.pause_fd(fd_, true);
+  itimerspec t{};
+  t.it_value.tv_sec = delay / 1000000;
+  t.it_value.tv_nsec = long(delay % 1000000) * 1000;
+  timerfd_settime(tfd_, 0, &t, nullptr);
+}
+
 // Level-triggered: after a slice of messages the loop serves everything
 // else and comes back while the socket still has data.
-void NlListener::readable() {
-  static thread_local char buf[1 << 16];
-  auto t0 = std::chrono::steady_clock::now();
-  struct Busy {
-    NlStats& st;
-    std::chrono::steady_clock::time_point t0;
-    ~Busy() { st.busy_ns += uint64_t((std::chrono::steady_clock::now() - t0).count()); }
-  } busy{st_, t0};
+void NlListener::drain() {
+  // Notifications come one per datagram: several datagrams per syscall.
+  constexpr unsigned kVec = 16, kBuf = 1 << 16;
+  static thread_local std::vector<char> buf(kVec * kBuf);
+  static thread_local iovec iov[kVec];
+  static thread_local mmsghdr mm[kVec];
+  BusyTimer busy(st_.busy_ns);
+  st_.wakeups++;
   uint32_t done = 0;
+  backlog_ = false;
   while (done < nl_config().batch) {
-    ssize_t n = recv(fd_, buf, sizeof buf, 0);
-    if (n < 0) {
+    for (unsigned i = 0; i < kVec; i++) {
+      iov[i] = {buf.data() + size_t(i) * kBuf, kBuf};
+      mm[i] = {};
+      mm[i].msg_hdr.msg_iov = &iov[i];
+      mm[i].msg_hdr.msg_iovlen = 1;
+    }
+    int got = recvmmsg(fd_, mm, kVec, MSG_DONTWAIT, nullptr);
+    if (got < 0) {
       if (errno == ENOBUFS) {
         st_.overflows++;
         log::warn("lcp: netlink socket in '{}' overflowed: the kernel dropped messages; resynchronising routes",
                   ns_.empty() ? "(own)" : ns_);
         // What is still queued is older than the dump about to be taken and
         // would undo it (an add whose delete was dropped): discard it first.
-        while (recv(fd_, buf, sizeof buf, 0) > 0 || errno == ENOBUFS || errno == EINTR) {
+        while (recv(fd_, buf.data(), kBuf, MSG_DONTWAIT) > 0 || errno == ENOBUFS || errno == EINTR) {
         }
         resync();
         continue;
@@ -106,12 +142,16 @@ void NlListener::readable() {
       if (errno != EAGAIN && errno != EINTR) log::warn("lcp: netlink recv in '{}': {}", ns_, std::strerror(errno));
       return;
     }
-    for (auto* nh = reinterpret_cast<const nlmsghdr*>(buf); mnl_nlmsg_ok(nh, int(n));
-         nh = mnl_nlmsg_next(nh, reinterpret_cast<int*>(&n))) {
-      handle(nh);
-      done++;
+    for (int k = 0; k < got; k++) {
+      int n = int(mm[k].msg_len);
+      for (auto* nh = reinterpret_cast<const nlmsghdr*>(iov[k].iov_base); mnl_nlmsg_ok(nh, n);
+           nh = mnl_nlmsg_next(nh, &n)) {
+        handle(nh);
+        done++;
+      }
     }
   }
+  backlog_ = true;
 }
 
 void NlListener::handle(const nlmsghdr* nh) {

@@ -4,7 +4,9 @@
 // "netlink": routes (kernel table 254 "main" -> vplane table 0, table N ->
 // vplane table N when it exists), addresses and link admin state/MTU of the
 // mirrors, and permanent neighbours. Messages are applied on the main thread
-// in slices (lcp netlink batch) so a full-table burst never holds it; when
+// in slices (lcp netlink batch) so a full-table burst never holds it, and
+// gathered for up to a delay (lcp netlink delay) when they trickle in, so a
+// wake-up pays for many of them; when
 // the socket overflows (ENOBUFS) the routes are dumped again and vplane's
 // netlink routes made equal to the kernel's, counted and logged.
 #include <linux/netlink.h>
@@ -19,12 +21,14 @@ class EventLoop;
 
 struct NlStats {
   uint64_t messages = 0, routes = 0, ignored = 0, errors = 0, overflows = 0, resyncs = 0;
-  uint64_t busy_ns = 0;  // main-thread time spent reading and applying
+  uint64_t busy_ns = 0;  // main-thread CPU time spent reading and applying
+  uint64_t wakeups = 0;  // slices read
 };
 
 struct NlConfig {
   uint32_t rcvbuf = 64u << 20;  // bytes; the kernel doubles it
   uint32_t batch = 4096;        // messages applied per main-loop turn
+  uint32_t delay_us = 1000;     // after the first message, wait this long for more (0: read at once)
 };
 NlConfig& nl_config();
 
@@ -47,6 +51,7 @@ class NlListener {
 
  private:
   void readable();
+  void drain();
   void handle(const nlmsghdr* nh);
   void route(const nlmsghdr* nh, void* seen);
   void addr(const nlmsghdr* nh);
@@ -54,7 +59,8 @@ class NlListener {
   void neigh(const nlmsghdr* nh);
   EventLoop& loop_;
   std::string ns_;
-  int fd_ = -1;
+  int fd_ = -1, tfd_ = -1;  // the socket; the delay's timer
+  bool backlog_ = false;    // the last slice stopped at the batch size: more is waiting
   NlStats st_;
   std::map<int, std::pair<bool, uint32_t>> links_;  // ifindex -> last (up, mtu) seen
   std::map<int, uint32_t> pending_;                 // ifindex -> marker sequence number

@@ -84,7 +84,10 @@ Decoded decode_route(const nlmsghdr* nh, const std::string& netns, const NhTable
       r.kind = RouteKind::prohibit;
       break;
     default:
-      return Decoded::ignore;
+      // zebra leaves the type unset in its deletes (RTN_UNSPEC): a delete
+      // names a prefix, whatever it pointed to.
+      if (nh->nlmsg_type != RTM_DELROUTE) return Decoded::ignore;
+      r.kind = RouteKind::paths;
   }
   if (!map_table(ktable, v6, r.table)) return Decoded::ignore;
   r.source = src;
@@ -155,10 +158,12 @@ Decoded decode_nexthop(const nlmsghdr* nh, const std::string& netns, NhTable& nh
 
 void apply_route(uint16_t type, const ops::RouteSpec& r) {
   if (type != RTM_DELROUTE) return ops::route_apply(r, ops::RouteOp::replace);
-  bool v6 = r.prefix.addr.v6;
-  bool have = v6 ? fib6().has(fib6().index_of(r.table), r.prefix, r.source)
-                 : fib4().has(fib4().index_of(r.table), r.prefix, r.source);
-  if (have) ops::route_apply(r, ops::RouteOp::del);
+  // The whole route from this source, if vplane has it (one lookup: no route
+  // is not an error here, Linux may delete what vplane never took).
+  if (r.prefix.addr.v6)
+    fib6().del(fib6().index_of(r.table), r.prefix, r.source);
+  else
+    fib4().del(fib4().index_of(r.table), r.prefix, r.source);
 }
 
 }  // namespace vp

@@ -266,3 +266,24 @@ def test_many_pairs_settle_without_bouncing_link_state(lab):
     assert settled < 40 * n, settled
     assert len(v.json("show lcp")["pairs"]) == n and took < 20
     assert all(not i["admin_up"] for i in v.json("show interface") if i["name"].startswith("loop"))
+
+
+def test_mirror_carrier_follows_the_ports_link(lab, tmp_path):
+    """A memif port without its peer has no link: its mirror shows NO-CARRIER until the peer connects,
+    and again after the peer goes."""
+    va, vb = lab.vplane(workers=0), lab.vplane(workers=0)
+    m = lab.ns()
+    sock = str(tmp_path / "memif.sock")
+    va.cli(f"create memif socket id 1 filename {sock}")
+    va.cli("create interface memif id 0 socket-id 1 master")
+    va.cli("set interface state memif1/0 up")
+    va.cli(f"lcp create memif1/0 host-if mem0 netns {m}")
+    link = lambda: mirror_link(m, "mem0")  # noqa: E731
+    assert "NO-CARRIER" in link()["flags"] and link()["operstate"] == "DOWN"
+    vb.cli(f"create memif socket id 1 filename {sock}")
+    vb.cli("create interface memif id 0 socket-id 1 slave")
+    vb.cli("set interface state memif1/0 up")
+    assert wait_for(lambda: "NO-CARRIER" not in link()["flags"], 10), link()
+    assert wait_for(lambda: link()["operstate"] in ("UP", "UNKNOWN"), 5), link()
+    vb.cli("delete interface memif memif1/0")
+    assert wait_for(lambda: "NO-CARRIER" in link()["flags"], 10), link()

@@ -1,39 +1,22 @@
 """FRR on vplane's Linux mirror: bgpd in the mirrors' namespace peers with
-BIRD in a host namespace across vplane's port (BGP's TCP is punted to the
+ExaBGP in a host namespace across vplane's port (BGP's TCP is punted to the
 mirror and injected back), learns 10k prefixes, zebra installs them in the
 kernel, the netlink listener copies them into vplane's FIB, and vplane, not
 the kernel, forwards traffic to them. Withdrawing them removes them, and a
-zebra restart ends with vplane equal to the kernel."""
+zebra restart ends with vplane equal to the kernel. OSPF with BIRD, and
+zebra programming vplane over FPM."""
 import json
 import os
-import pathlib
 import shutil
 import signal
-import subprocess
-import tempfile
 import time
 
+from routing_peers import frr_dir, start_exabgp, start_frr
 from test_ip4 import host, ping
 from test_lcp import fib_routes, pair, wait_for
 from vplane_harness import sh
 
 N = 10000
-
-
-def start_frr(ns, d, daemons=("zebra", "bgpd"), zebra_args=()):
-    common = ["-d", "-z", str(d / "zserv.api"), "--vty_socket", str(d)]
-    for daemon in daemons:
-        sh(["ip", "netns", "exec", ns, f"/usr/lib/frr/{daemon}", *common, "-i", str(d / f"{daemon}.pid"),
-            "-f", str(d / f"{daemon}.conf"), *(zebra_args if daemon == "zebra" else ())])
-        time.sleep(0.5 if daemon == "zebra" else 0)
-
-
-def frr_dir():
-    """FRR drops privileges to its own user (the package's frr/frrvty): it needs a directory it can reach
-    and write, which pytest's (under a 0700 parent) is not."""
-    d = pathlib.Path(tempfile.mkdtemp(prefix="vplane-frr-"))
-    d.chmod(0o777)
-    return d
 
 
 def bird_conf(n):
@@ -51,19 +34,19 @@ protocol bgp up {{
 """
 
 
-def test_frr_bgp_on_the_mirror_learns_from_bird_and_vplane_forwards(lab):
+def test_frr_bgp_on_the_mirror_learns_from_exabgp_and_vplane_forwards(lab):
     v = lab.vplane(workers=1)
     peer, client = host(lab, v, 70), host(lab, v, 71)
     m = lab.ns()
     v.cli(f"lcp create {peer['port']} host-if vpp0 netns {m}")
     d = frr_dir()
     try:
-        run_frr_and_bird(lab, v, peer, client, m, d)
+        run_frr_and_exabgp(lab, v, peer, client, m, d)
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
 
-def run_frr_and_bird(lab, v, peer, client, m, d):
+def run_frr_and_exabgp(lab, v, peer, client, m, d):
     (d / "zebra.conf").write_text("hostname mirror\n")
     (d / "bgpd.conf").write_text("""router bgp 65001
  bgp router-id 10.70.0.1
@@ -74,16 +57,22 @@ def run_frr_and_bird(lab, v, peer, client, m, d):
  exit-address-family
 """)
     start_frr(m, d)
-    # The peer's side: BIRD announcing N /24s; one of them is answered by the peer itself.
-    (d / "bird.conf").write_text(bird_conf(N))
+    # The peer's side: ExaBGP announcing N /24s; one of them is answered by the peer itself.
     sh(["ip", "-n", peer["ns"], "addr", "add", "172.16.5.1/32", "dev", "lo"])
-    sh(["ip", "netns", "exec", peer["ns"], "bird", "-c", str(d / "bird.conf"), "-s", str(d / "bird.ctl"),
-        "-P", str(d / "bird.pid")])
     t0 = time.time()
+    exa = start_exabgp(peer["ns"], d, peer["ip"], peer["gw"], N)
+    try:
+        converge(v, peer, client, m, d, t0)
+    finally:
+        exa.kill()
+        exa.wait()
+
+
+def converge(v, peer, client, m, d, t0):
     ok = wait_for(lambda: len(fib_routes(v)) >= N, timeout=120)
     vtysh = ["ip", "netns", "exec", m, "vtysh", "--vty_socket", str(d), "-c"]
     assert ok, (len(fib_routes(v)), sh(vtysh + ["show bgp summary"], check=False).stdout)
-    print(f"{N} BGP prefixes from BIRD -> FRR -> kernel -> vplane in {time.time() - t0:.1f} s")
+    print(f"{N} BGP prefixes from ExaBGP -> FRR -> kernel -> vplane in {time.time() - t0:.1f} s")
     routes = fib_routes(v)
     assert routes["172.16.5.0/24"] == [peer["ip"]] and routes[f"172.{16 + (N - 1) // 256}.{(N - 1) % 256}.0/24"]
     # vplane forwards to them; the mirror sees none of it.
@@ -93,8 +82,7 @@ def run_frr_and_bird(lab, v, peer, client, m, d):
     after = pair(v, peer["port"])
     assert after["injected"] - before["injected"] < 5 and after["punted"] - before["punted"] < 5  # BGP keepalives only
     # Withdraw all but 100: vplane follows.
-    (d / "bird.conf").write_text(bird_conf(100))
-    sh(["ip", "netns", "exec", peer["ns"], "birdc", "-s", str(d / "bird.ctl"), "configure"])
+    (d / "keep").write_text("100")
     assert wait_for(lambda: len(fib_routes(v)) == 100, timeout=60), len(fib_routes(v))
     assert ping(client["ns"], "172.16.5.1", count=1).returncode == 0
     kernel = json.loads(sh(["ip", "-n", m, "-j", "route", "show", "proto", "bgp"]).stdout)
@@ -109,8 +97,6 @@ def run_frr_and_bird(lab, v, peer, client, m, d):
     assert wait_for(lambda: len(fib_routes(v)) == 100, timeout=90), len(fib_routes(v))
     kernel = json.loads(sh(["ip", "-n", m, "-j", "route", "show", "proto", "bgp"]).stdout)
     assert {r["dst"] for r in kernel} == set(fib_routes(v))
-    subprocess.run(["ip", "netns", "exec", peer["ns"], "birdc", "-s", str(d / "bird.ctl"), "down"],
-                   capture_output=True)
 
 
 def test_frr_ospf_on_the_mirror_forms_an_adjacency_with_bird(lab):
@@ -191,6 +177,14 @@ def test_frr_over_fpm_and_a_hard_zebra_restart_sweeps_what_it_no_longer_has(lab)
         fpm = v.json("show fpm")
         assert fpm["connected"] and fpm["nexthops"] >= 1 and fpm["routes"] == 1000
         assert ping(client["ns"], "172.16.5.1", count=2).returncode == 0
+        # Withdrawals while zebra is up arrive as deletes (zebra leaves their route type unset).
+        (d / "bird.conf").write_text(conf(900))
+        sh(["ip", "netns", "exec", peer["ns"], "birdc", "-s", str(d / "bird.ctl"), "configure"])
+        assert wait_for(lambda: len(fib_routes(v, "fpm")) == 900, timeout=60), len(fib_routes(v, "fpm"))
+        assert v.json("show fpm")["routes"] == 900
+        (d / "bird.conf").write_text(conf(1000))
+        sh(["ip", "netns", "exec", peer["ns"], "birdc", "-s", str(d / "bird.ctl"), "configure"])
+        assert wait_for(lambda: len(fib_routes(v, "fpm")) == 1000, timeout=60), len(fib_routes(v, "fpm"))
         # zebra and bgpd die without a word; the peer now announces fewer routes.
         for daemon in ("bgpd", "zebra"):
             os.kill(int((d / f"{daemon}.pid").read_text()), signal.SIGKILL)

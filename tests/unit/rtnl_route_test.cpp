@@ -50,6 +50,22 @@ TEST(RtnlRoute, KindsAndTablesAreMapped) {
   apply_route(RTM_DELROUTE, r);
   apply_route(RTM_DELROUTE, r);  // gone already: nothing to do, no error
   EXPECT_FALSE(fib4().has(0, r.prefix, RouteSource::netlink));
+  // zebra's deletes (FPM) carry no route type.
+  Msg nu(RTM_NEWROUTE);
+  nu.route(RTN_UNICAST, RT_TABLE_MAIN, "198.18.7.0", 24);
+  mnl_attr_put_u32(nu.nh, RTA_NH_ID, 7);
+  NhTable bh{{7, NhObject{.blackhole = true}}};
+  ASSERT_EQ(decode_route(nu.nh, "", &bh, RouteSource::fpm, r), Decoded::apply);
+  apply_route(RTM_NEWROUTE, r);
+  ASSERT_TRUE(fib4().has(0, r.prefix, RouteSource::fpm));
+  Msg du(RTM_DELROUTE);
+  du.route(RTN_UNSPEC, RT_TABLE_MAIN, "198.18.7.0", 24);
+  ASSERT_EQ(decode_route(du.nh, "", &bh, RouteSource::fpm, r), Decoded::apply);
+  apply_route(RTM_DELROUTE, r);
+  EXPECT_FALSE(fib4().has(0, r.prefix, RouteSource::fpm));
+  Msg nt(RTM_NEWROUTE);  // a type vplane has no equivalent for, added
+  nt.route(RTN_NAT, RT_TABLE_MAIN, "198.18.7.0", 24);
+  EXPECT_EQ(decode_route(nt.nh, "", nullptr, RouteSource::netlink, r), Decoded::ignore);
 
   Msg local(RTM_NEWROUTE);
   local.route(RTN_LOCAL, RT_TABLE_LOCAL, "198.18.7.1", 32);
