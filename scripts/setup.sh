@@ -9,7 +9,7 @@ PKGS=(build-essential g++ cmake ninja-build ccache pkg-config clang-format
   libdpdk-dev dpdk dpdk-dev libtomlplusplus-dev libcli11-dev libfmt-dev libedit-dev
   liburing-dev libbpf-dev libxdp-dev libmnl-dev nlohmann-json3-dev
   libabsl-dev libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
-  golang-go golang-google-grpc-dev golang-google-protobuf-dev protoc-gen-go protoc-gen-go-grpc frr bird2
+  golang-go golang-google-grpc-dev golang-google-protobuf-dev protoc-gen-go protoc-gen-go-grpc frr bird2 exabgp
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-scapy python3-matplotlib python3-grpcio python3-protobuf
   tshark iperf3 iproute2 ethtool iputils-ping procps kmod)

@@ -144,9 +144,9 @@ def test_api_pairs_like_the_cli(lab):
     assert len(c.lcp_pairs().pairs) == 0
 
 
-def fib_routes(v, source="netlink"):
-    """{prefix: [next hops]} of the table-0 routes whose best source is `source`."""
-    return {e["prefix"]: sorted(p.get("via", "") for p in e["paths"]) for e in v.json("show ip fib")["entries"]
+def fib_routes(v, source="netlink", family="ip"):
+    """{prefix: [next hops]} of the table-0 routes whose best source is `source` (family "ip6": IPv6)."""
+    return {e["prefix"]: sorted(p.get("via", "") for p in e["paths"]) for e in v.json(f"show {family} fib")["entries"]
             if e["source"] == source}
 
 

@@ -147,7 +147,11 @@ def test_frr_over_fpm_and_a_hard_zebra_restart_sweeps_what_it_no_longer_has(lab)
     import socket
     v = lab.vplane()
     peer, client = host(lab, v, 74), host(lab, v, 75)
-    m = lab.ns()
+    m = lab.ns(ipv6=True)
+    # IPv6 too: a second BGP session over IPv6 carries IPv6 prefixes.
+    v.cli(f"set interface ip address {peer['port']} 2001:db8:74::1/64")
+    sh(["ip", "netns", "exec", peer["ns"], "sysctl", "-qw", f"net.ipv6.conf.{peer['if']}.disable_ipv6=0"])
+    sh(["ip", "-n", peer["ns"], "addr", "add", "2001:db8:74::2/64", "dev", peer["if"], "nodad"])
     v.cli(f"lcp create {peer['port']} host-if vpp0 netns {m}")
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -162,26 +166,48 @@ def test_frr_over_fpm_and_a_hard_zebra_restart_sweeps_what_it_no_longer_has(lab)
  bgp router-id 10.74.0.1
  no bgp ebgp-requires-policy
  neighbor 10.74.0.2 remote-as 65002
+ neighbor 2001:db8:74::2 remote-as 65002
  address-family ipv4 unicast
   neighbor 10.74.0.2 activate
+  no neighbor 2001:db8:74::2 activate
+ exit-address-family
+ address-family ipv6 unicast
+  neighbor 2001:db8:74::2 activate
  exit-address-family
 """)
         start_frr(m, d, ("zebra", "bgpd"), zebra_args=("-M", "dplane_fpm_nl"))
         sh(["ip", "-n", peer["ns"], "addr", "add", "172.16.5.1/32", "dev", "lo"])
-        conf = lambda n: bird_conf(n).replace("10.70.0.2", "10.74.0.2").replace("10.70.0.1", "10.74.0.1")  # noqa
+        v6 = """protocol static s6 {
+  ipv6;
+  route 2001:db8:7400::/48 blackhole;
+  route 2001:db8:7401::/48 blackhole;
+  route 2001:db8:7402::/48 blackhole;
+}
+protocol bgp up6 {
+  local 2001:db8:74::2 as 65002;
+  neighbor 2001:db8:74::1 as 65001;
+  ipv6 { import none; export all; };
+}
+"""
+        conf = lambda n: bird_conf(n).replace("10.70.0.2", "10.74.0.2").replace("10.70.0.1", "10.74.0.1") + v6  # noqa
         (d / "bird.conf").write_text(conf(1000))
         sh(["ip", "netns", "exec", peer["ns"], "bird", "-c", str(d / "bird.conf"), "-s", str(d / "bird.ctl"),
             "-P", str(d / "bird.pid")])
         ok = wait_for(lambda: len(fib_routes(v, "fpm")) == 1000, timeout=90)
         assert ok, (len(fib_routes(v, "fpm")), v.cli("show fpm"))
+        ok = wait_for(lambda: len(fib_routes(v, "fpm", "ip6")) == 3, timeout=60)
+        vtysh = ["ip", "netns", "exec", m, "vtysh", "--vty_socket", str(d), "-c"]
+        assert ok, (fib_routes(v, "fpm", "ip6"), v.cli("show fpm"), sh(vtysh + ["show bgp summary"]).stdout,
+                    sh(vtysh + ["show ipv6 route"]).stdout)
+        assert fib_routes(v, "fpm", "ip6")["2001:db8:7401::/48"] == ["2001:db8:74::2"]
         fpm = v.json("show fpm")
-        assert fpm["connected"] and fpm["nexthops"] >= 1 and fpm["routes"] == 1000
+        assert fpm["connected"] and fpm["nexthops"] >= 1 and fpm["routes"] == 1003
         assert ping(client["ns"], "172.16.5.1", count=2).returncode == 0
         # Withdrawals while zebra is up arrive as deletes (zebra leaves their route type unset).
         (d / "bird.conf").write_text(conf(900))
         sh(["ip", "netns", "exec", peer["ns"], "birdc", "-s", str(d / "bird.ctl"), "configure"])
         assert wait_for(lambda: len(fib_routes(v, "fpm")) == 900, timeout=60), len(fib_routes(v, "fpm"))
-        assert v.json("show fpm")["routes"] == 900
+        assert v.json("show fpm")["routes"] == 903
         (d / "bird.conf").write_text(conf(1000))
         sh(["ip", "netns", "exec", peer["ns"], "birdc", "-s", str(d / "bird.ctl"), "configure"])
         assert wait_for(lambda: len(fib_routes(v, "fpm")) == 1000, timeout=60), len(fib_routes(v, "fpm"))
