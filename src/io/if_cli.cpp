@@ -193,7 +193,7 @@ CliRegistration cmds[] = {
             m.master = false;
             role = true;
           } else if (a.accept("rx-queues"))
-            m.rx_queues = uint16_t(a.num("rx-queues", 16));
+            m.rx_queues = uint16_t(a.num("rx-queues", 64));
           else if (a.accept("ring-size"))
             m.ring_size = uint32_t(a.num("ring-size", 16384));
           else

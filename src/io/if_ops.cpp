@@ -132,6 +132,7 @@ uint32_t create_memif(const MemifArgs& a) {
          a.socket_id);
   if (a.ring_size < 512 || a.ring_size > 16384 || (a.ring_size & (a.ring_size - 1)))
     fail("memif ring-size {} must be a power of two from 512 to 16384", a.ring_size);
+  if (a.rx_queues < 1 || a.rx_queues > 64) fail("memif rx-queues {} out of range (1-64)", a.rx_queues);
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
   std::string name = "memif" + std::to_string(a.socket_id) + "/" + std::to_string(a.id);

@@ -94,6 +94,7 @@ void lcp_create(uint32_t phy, const std::string& host_if, const std::string& net
     std::ofstream(fmt::format("/proc/sys/net/ipv6/conf/{}/keep_addr_on_down", host_if)) << "1\n";
   }
   mp->attach(m, ifindex);
+  mp->set_link(p.port->link_up());  // before the mirror comes up: no carrier flap
   try {
     set_xconnect(m, phy);  // what the kernel sends leaves on the paired interface, as it is
     set_state(m, true);

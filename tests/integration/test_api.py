@@ -1,11 +1,9 @@
 """The gRPC API end to end: the Python client configures a routed lab from
 scratch, events arrive, batches and streams keep their promises, bad
 input is answered with errors, and the CLI and the API agree."""
-import json
 import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 

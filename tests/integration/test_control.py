@@ -4,11 +4,10 @@ import json
 import os
 import signal
 import subprocess
-import time
 
 from test_xconnect import MARK, attach, frames
 from test_pcap_memif import xc_pair
-from vplane_harness import VPLANECTL, Capture, CliError, send, sh
+from vplane_harness import VPLANECTL, Capture, send, sh
 
 
 def test_vplanectl_exit_codes_and_messages(lab):

@@ -6,7 +6,7 @@ import subprocess
 import time
 
 import pytest
-from scapy.all import (Ether, ICMPv6DestUnreach, ICMPv6EchoReply, ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS,
+from scapy.all import (Ether, ICMPv6DestUnreach, ICMPv6EchoRequest, ICMPv6ND_NA, ICMPv6ND_NS,
                        ICMPv6NDOptDstLLAddr, ICMPv6NDOptSrcLLAddr, ICMPv6PacketTooBig, ICMPv6ParamProblem, IPv6,
                        Raw, UDP)
 
@@ -245,5 +245,5 @@ def test_ipv6_configuration_survives_in_running_config(lab):
     # Bad commands name what is wrong and change nothing.
     assert "link-local" in v.cli_fail(f"set interface ip address {a['port']} fe80::5/64")
     assert "no IPv6 table 99" in v.cli_fail(f"set interface ip6 table {a['port']} 99")
-    assert "different families" in v.cli_fail(f"ip route add 2001:db8:81::/48 via 10.0.0.1")
+    assert "different families" in v.cli_fail("ip route add 2001:db8:81::/48 via 10.0.0.1")
     assert v.cli("show running-config") == rc

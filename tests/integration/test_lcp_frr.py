@@ -199,7 +199,10 @@ protocol bgp up6 {
         vtysh = ["ip", "netns", "exec", m, "vtysh", "--vty_socket", str(d), "-c"]
         assert ok, (fib_routes(v, "fpm", "ip6"), v.cli("show fpm"), sh(vtysh + ["show bgp summary"]).stdout,
                     sh(vtysh + ["show ipv6 route"]).stdout)
-        assert fib_routes(v, "fpm", "ip6")["2001:db8:7401::/48"] == ["2001:db8:74::2"]
+        # zebra installs the peer's global address or its link-local one (both are in BGP's next hop).
+        addrs = json.loads(sh(["ip", "-n", peer["ns"], "-j", "-6", "addr", "show", peer["if"]]).stdout)[0]["addr_info"]
+        peer_ll = next(a["local"] for a in addrs if a.get("scope") == "link")
+        assert fib_routes(v, "fpm", "ip6")["2001:db8:7401::/48"][0] in ("2001:db8:74::2", peer_ll)
         fpm = v.json("show fpm")
         assert fpm["connected"] and fpm["nexthops"] >= 1 and fpm["routes"] == 1003
         assert ping(client["ns"], "172.16.5.1", count=2).returncode == 0

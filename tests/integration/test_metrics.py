@@ -6,7 +6,6 @@ import urllib.request
 
 import pytest
 
-from vplane_harness import CliError, Vplane, sh
 
 LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{((?:[a-zA-Z_]+="(?:[^"\\]|\\.)*",?)*)\})? (\S+)$')
 

@@ -1,11 +1,10 @@
 """pcapng capture read back by tshark; two vplaned instances joined by memif."""
-import os
 import subprocess
 import time
 
 import pytest
 
-from scapy.all import Ether, IP, Raw, UDP
+from scapy.all import Ether, Raw
 
 from test_xconnect import MARK, attach, frames
 from vplane_harness import Capture, send
