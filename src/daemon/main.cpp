@@ -109,6 +109,7 @@ int main(int argc, char** argv) {
     }
   } catch (const Error& e) {
     log::error("{}", e.what());
+    stale_exit();  // the state directory goes unless something is recorded in it for the next start
     return 1;
   }
   struct sigaction sa {};

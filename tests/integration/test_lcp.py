@@ -125,18 +125,19 @@ def test_api_pairs_like_the_cli(lab):
                         (lambda: c.lcp_default_netns("a/b"), "not a namespace name"),
                         (lambda: c.lcp_delete(9999), "no interface with index 9999"),
                         (lambda: c.lcp_netlink(100, 10), "at least 4096 bytes"),
+                        (lambda: c.lcp_netlink(1 << 20, 256, delay_us=2000000), "more than a second"),
                         (lambda: c.fpm(listen="127.0.0.1"), "is not <IPv4 address>:<port>"),
                         (lambda: c.fpm(stale_timeout=99999), "out of range")):
         with pytest.raises(grpc.RpcError) as e:
             call()
         assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and words in e.value.details()
     # The netlink and FPM settings, as the CLI's lcp netlink / fpm listen.
-    c.lcp_netlink(1 << 20, 256)
+    c.lcp_netlink(1 << 20, 256, delay_us=500)
     c.fpm(listen="127.0.0.1:26201", stale_timeout=7)
     st = c.fpm_status()
     assert st.config.on and st.config.listen == "127.0.0.1:26201" and st.config.netns == m and not st.connected
     run = v.cli("show running-config")
-    assert "lcp netlink buffer 1048576 batch 256" in run and f"fpm listen 127.0.0.1:26201 netns {m} stale-timeout 7" in run
+    assert "lcp netlink buffer 1048576 batch 256 delay 500" in run and f"fpm listen 127.0.0.1:26201 netns {m} stale-timeout 7" in run
     assert v.json("show fpm")["listen"] == "127.0.0.1:26201"
     c.fpm(on=False)
     assert not c.fpm_status().config.on and "fpm listen" not in v.cli("show running-config")
