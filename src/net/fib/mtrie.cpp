@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <bit>
 #include <cstdlib>
 #include <cstring>
 
@@ -180,26 +181,33 @@ void Mtrie<K>::maybe_collapse(uint32_t* t, uint8_t* d, uint32_t i, int bits) {
 
 template <class K>
 void Mtrie<K>::lookup_bulk(const K* addrs, uint32_t* out, uint32_t n) const {
+  static_assert(std::endian::native == std::endian::little, "keys are read byte by byte");
+  // Bits [8b, 8b+8) of a key are its byte b in memory: a byte load instead
+  // of a 128-bit shift per packet and level.
+  auto byte = [addrs](uint32_t i, int shift) { return reinterpret_cast<const uint8_t*>(&addrs[i])[shift >> 3]; };
   for (uint32_t i = 0; i < n; i++) __builtin_prefetch(&tbl24_[top24(addrs[i])]);
   int shift = kBits - 32;
-  bool ext = false;
+  // Packets still inside the trie after each level: later levels visit only those.
+  uint8_t walk[256];
+  uint32_t w = 0;
   for (uint32_t i = 0; i < n; i++) {
     out[i] = load(tbl24_[top24(addrs[i])]);
     if (out[i] & kExt) {
-      __builtin_prefetch(&group(out[i] & ~kExt)[uint32_t(addrs[i] >> shift) & 0xff]);
-      ext = true;
+      __builtin_prefetch(&group(out[i] & ~kExt)[byte(i, shift)]);
+      walk[w++] = uint8_t(i);
     }
   }
-  while (__builtin_expect(ext, 0)) {
-    ext = false;
-    for (uint32_t i = 0; i < n; i++)
-      if (out[i] & kExt) {
-        out[i] = load(group(out[i] & ~kExt)[uint32_t(addrs[i] >> shift) & 0xff]);
-        if (out[i] & kExt) {  // IPv6 only: IPv4 groups hold no groups
-          if (shift >= 8) __builtin_prefetch(&group(out[i] & ~kExt)[uint32_t(addrs[i] >> (shift - 8)) & 0xff]);
-          ext = true;
-        }
+  while (__builtin_expect(w != 0, 0)) {
+    uint32_t left = 0;
+    for (uint32_t k = 0; k < w; k++) {
+      uint32_t i = walk[k];
+      out[i] = load(group(out[i] & ~kExt)[byte(i, shift)]);
+      if (out[i] & kExt) {  // IPv6 only: IPv4 groups hold no groups
+        if (shift >= 8) __builtin_prefetch(&group(out[i] & ~kExt)[byte(i, shift - 8)]);
+        walk[left++] = uint8_t(i);
       }
+    }
+    w = left;
     shift -= 8;
   }
 }
