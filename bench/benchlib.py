@@ -15,6 +15,14 @@ VPLANED = os.path.join(BUILD, "src", "vplaned")
 VPLANECTL = os.path.join(BUILD, "src", "vplanectl")
 
 
+def cleanup_on_sigterm():
+    """SIGTERM (a CI timeout, kill) unwinds like Ctrl-C, so the scripts' finally blocks remove the
+    namespaces, daemons and directories they made."""
+    import signal
+    import sys
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
 def log(msg):
     print(msg, flush=True)
 
