@@ -66,13 +66,18 @@ class Vplane:
         deadline = time.time() + 30
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"vplaned {name} exited: {self.logtext()}")
+                self.refused(f"vplaned {name} exited: {self.logtext()}")
             if os.path.exists(self.sock) and self.ctl("show version")[0] == 0:
                 return
             time.sleep(0.1)
         self.proc.kill()  # not registered with the lab yet: never leave it running
         self.proc.wait()
-        raise RuntimeError(f"vplaned {name} did not come up: {self.logtext()}")
+        self.refused(f"vplaned {name} did not come up: {self.logtext()}")
+
+    def refused(self, msg):
+        """Not registered with the lab: its directory goes here."""
+        shutil.rmtree(self.dir, ignore_errors=True)
+        raise RuntimeError(msg)
 
     def logtext(self):
         try:
