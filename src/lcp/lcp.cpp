@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <net/if.h>
 
+#include <climits>
 #include <fstream>
 #include <map>
 
@@ -49,9 +50,9 @@ void listen(const std::string& netns) {
   if (g_loop && !g_listeners.count(netns)) g_listeners[netns] = std::make_unique<NlListener>(*g_loop, netns);
 }
 void unlisten(const std::string& netns) {
-  for (auto& [k, p] : g_pairs)
-    if (p.netns == netns) return;
-  g_listeners.erase(netns);
+  // Pairs are indexed by (netns, ifindex): a pair left in netns sorts first.
+  auto it = g_by_host.lower_bound({netns, INT_MIN});
+  if (it == g_by_host.end() || it->first.first != netns) g_listeners.erase(netns);
 }
 
 Interface& iface(uint32_t sw_if) {

@@ -8,60 +8,52 @@ import sys
 from vplane_harness import ROOT
 
 
-def test_bench_quick_produces_json_and_chart(tmp_path):
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "run"), "--quick", "--out", str(tmp_path)],
-                       capture_output=True, text=True, timeout=600)
+def quick(script, tmp_path, timeout=300):
+    """Runs bench/<script> --quick; returns its output and the one JSON it wrote."""
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "bench", script), "--quick", "--out", str(tmp_path)],
+                       capture_output=True, text=True, timeout=timeout)
     assert r.returncode == 0, r.stdout + r.stderr
-    files = sorted(os.listdir(tmp_path))
-    js = [f for f in files if f.endswith(".json")]
-    assert len(js) == 1 and js[0].replace(".json", ".png") in files
-    res = json.load(open(tmp_path / js[0]))
+    js = [f for f in os.listdir(tmp_path) if f.endswith(".json")]
+    assert len(js) == 1
+    return r.stdout, json.load(open(tmp_path / js[0]))
+
+
+def test_bench_quick_produces_json_and_chart(tmp_path):
+    out, res = quick("run", tmp_path, timeout=600)
+    files = os.listdir(tmp_path)
+    assert [f.replace(".png", ".json") for f in files if f.endswith(".png")] == [f for f in files if f.endswith(".json")]
     for key in ("machine", "engine", "workloads_hugepages", "testpmd"):
         assert key in res
     w = res["workloads_hugepages"]["l2-xconnect-64"]
     assert w["whole_path_clocks"] > 0
     assert set(w["per_node"]) == {"ethernet-input", "l2-xconnect", "interface-output"}
     assert res["engine"]["Dispatch/256"] > 0 and res["testpmd"]["hugepages"]["mpps"] > 0
-    assert "summary:" in r.stdout
+    assert "summary:" in out
 
 
 def test_route_load_quick_loads_under_traffic_and_reports(tmp_path):
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "route-load"), "--quick", "--out", str(tmp_path)],
-                       capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stdout + r.stderr
-    js = [f for f in os.listdir(tmp_path) if f.endswith(".json")]
-    assert len(js) == 1
-    res = json.load(open(tmp_path / js[0]))
+    out, res = quick("route-load", tmp_path, timeout=600)
     assert set(res["phases"]) == {"add", "replace", "del", "ip6 add", "ip6 del"}
     for name, p in res["phases"].items():
         assert p["routes"] == (100000 if not name.startswith("ip6") else 20000) and p["seconds"] > 0
         assert p["offered"] > 0 and p["received"] <= p["offered"]
         assert p["worker_poll_gaps_us"]["polls"] > 0
-    assert "summary:" in r.stdout
+    assert "summary:" in out
 
 
 def test_lcp_punt_quick_measures_both_paths(tmp_path):
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "lcp-punt"), "--quick", "--out", str(tmp_path)],
-                       capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stdout + r.stderr
-    res = json.load(open(tmp_path / [f for f in os.listdir(tmp_path) if f.endswith(".json")][0]))
+    out, res = quick("lcp-punt", tmp_path)
     assert res["transit_gbps"] > 0 and res["punted_gbps"] > 0 and res["mirror_punted"] > 0
-    assert "summary:" in r.stdout
+    assert "summary:" in out
 
 
 def test_lcp_routes_quick_catches_up(tmp_path):
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "lcp-routes"), "--quick", "--out", str(tmp_path)],
-                       capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stdout + r.stderr
-    res = json.load(open(tmp_path / [f for f in os.listdir(tmp_path) if f.endswith(".json")][0]))
+    out, res = quick("lcp-routes", tmp_path)
     assert res["routes"] == 20000 and res["lcp"]["routes"] >= 40000  # every add and delete applied
     assert res["add"]["vplane_s"] >= res["add"]["kernel_s"] > 0
 
 
 def test_lcp_scale_quick_creates_and_removes_every_mirror(tmp_path):
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "lcp-scale"), "--quick", "--out", str(tmp_path)],
-                       capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stdout + r.stderr
-    res = json.load(open(tmp_path / [f for f in os.listdir(tmp_path) if f.endswith(".json")][0]))
+    out, res = quick("lcp-scale", tmp_path)
     assert res["pairs"] == 200 and res["create"]["settled_s"] >= res["create"]["commands_s"] > 0
-    assert res["delete_s"] > 0 and "summary:" in r.stdout
+    assert res["delete_s"] > 0 and "summary:" in out
