@@ -6,7 +6,8 @@
 //  - Touch: allocate, write one byte of, and free each packet in bulk: the
 //    floor any packet path on this machine pays for its buffers.
 //  - Ip6Lookup: the IPv6 trie's bulk lookup alone, 64 destinations at a
-//    time, in one /48 (arg 0) or spread over 200k random /48s (arg 1).
+//    time, in one /48 (arg 0) or over 200k prefixes shaped as bench/run's
+//    IPv6 table (arg 1).
 #include <benchmark/benchmark.h>
 #include <rte_mbuf.h>
 #include <unistd.h>
@@ -101,14 +102,36 @@ void Touch(benchmark::State& st) {
 void Ip6Lookup(benchmark::State& st) {
   std::mt19937_64 rng(48);
   Ip6Mtrie mt(0);
-  const bool big = st.range(0) != 0;
+  // 2001:db8:1::/48, or 200k prefixes shaped as bench/run's IPv6 table:
+  // allocations /29-/32 in 2000::/4, /48s inside them and provider-
+  // independent ones in 2a00::/12, /33-/44s inside allocations.
+  std::vector<std::pair<u128, uint8_t>> nets{{u128(0x20010db80001ull) << 80, 48}};
+  if (st.range(0)) {
+    nets.clear();
+    auto rnd = [&](int bits) { return u128(rng()) & ((u128(1) << bits) - 1); };
+    for (int i = 0; i < 20000; i++) {
+      uint8_t l = uint8_t(29 + rng() % 4);
+      nets.push_back({((u128(2) << 28 | rnd(28)) << 96) & (~u128(0) << (128 - l)), l});
+    }
+    for (int i = 0; i < 180000; i++) {
+      auto [a, l] = nets[rng() % 20000];
+      uint64_t r = rng() % 10;
+      if (r < 5) {
+        nets.push_back({a | rnd(48 - l) << 80, 48});
+      } else if (r < 7) {
+        nets.push_back({(u128(0x2a0) << 116) | rnd(36) << 80, 48});
+      } else {
+        uint8_t len = uint8_t(33 + rng() % 12);
+        nets.push_back({a | rnd(len - l) << (128 - len), len});
+      }
+    }
+  }
+  for (uint32_t k = 0; k < nets.size(); k++) mt.add(nets[k].first, nets[k].second, k + 1);
+  // Each destination: a prefix picked uniformly, a random address in it.
   std::vector<u128> dsts(1 << 20);
-  auto net48 = [&](uint64_t k) { return u128(0x2001'0db8'0000ull | (k << 16)) << 80; };
-  const uint32_t routes = big ? 200000 : 1;
-  for (uint32_t k = 0; k < routes; k++) mt.add(big ? net48(rng() & 0xffffffffull) : net48(1), 48, k + 1);
   for (auto& d : dsts) {
-    u128 net = big ? net48(rng() & 0xffffffffull) : net48(1);
-    d = net | (u128(rng()) & ((u128(1) << 80) - 1));
+    auto [a, l] = nets[rng() % nets.size()];
+    d = a | ((u128(rng()) << 64 | rng()) & ~(~u128(0) << (128 - l)));
   }
   uint32_t out[64];
   uint64_t clk = 0, pk = 0;
