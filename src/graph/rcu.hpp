@@ -25,11 +25,6 @@ class Rcu {
   void synchronize();                         // blocks the main thread, never a worker
   void defer(std::function<void()> free_fn);  // run once all readers moved on
   size_t reclaim();                           // non-blocking; returns callbacks run
-  // For writers that track retired slots themselves (no callback per item):
-  // a token for what is retired now (0 when nothing reads published state),
-  // and whether every reader has moved on since.
-  uint64_t retire_token() { return v_ && readers_ ? rte_rcu_qsbr_start(v_) : 0; }
-  bool passed(uint64_t token) const { return !token || rte_rcu_qsbr_check(v_, token, false) == 1; }
   size_t pending() const { return q_.size(); }
   rte_rcu_qsbr* qsbr() const { return v_; }
 

@@ -42,7 +42,6 @@ Mtrie<K>::Mtrie(uint32_t default_value) {
   depth24_ = static_cast<uint8_t*>(huge_alloc(kTbl24));
   if (default_value)
     for (size_t i = 0; i < kTbl24; i++) tbl24_[i] = default_value;
-  if constexpr (kBits == 128) x48_ = std::make_unique<Exact48>();
 }
 
 template <class K>
@@ -94,12 +93,6 @@ void Mtrie<K>::set_range(uint32_t* t, uint8_t* d, uint32_t first, uint32_t count
 
 template <class K>
 void Mtrie<K>::add(K prefix, uint8_t len, uint32_t value) {
-  add_(prefix, len, value);
-  if (len >= 48) refresh48(prefix);
-}
-
-template <class K>
-void Mtrie<K>::add_(K prefix, uint8_t len, uint32_t value) {
   if (value & kExt) fail("FIB: value {} out of range", value);
   if (len > kBits) fail("prefix length {} out of range", len);
   if (++adds_ == kPrefaultAfter)
@@ -136,12 +129,6 @@ void Mtrie<K>::add_(K prefix, uint8_t len, uint32_t value) {
 
 template <class K>
 void Mtrie<K>::del(K prefix, uint8_t len, uint32_t parent_value, uint8_t parent_len) {
-  del_(prefix, len, parent_value, parent_len);
-  if (len >= 48) refresh48(prefix);
-}
-
-template <class K>
-void Mtrie<K>::del_(K prefix, uint8_t len, uint32_t parent_value, uint8_t parent_len) {
   if (len > kBits) fail("prefix length {} out of range", len);
   prefix &= prefix_mask<K>(len);
   if (len <= 24)
@@ -192,42 +179,18 @@ void Mtrie<K>::maybe_collapse(uint32_t* t, uint8_t* d, uint32_t i, int bits) {
   });
 }
 
-// Walks the three groups below the first level to the /48's own entry: a
-// leaf the /48 route set itself means every address under it resolves there.
-template <class K>
-void Mtrie<K>::refresh48(K prefix) {
-  if constexpr (kBits == 128) {
-    uint32_t e = tbl24_[top24(prefix)], d = 0;
-    for (int bits = 24; bits < 48; bits += 8) {
-      if (!(e & kExt)) return x48_->erase(key48(prefix));  // a /48 route would have made the groups
-      uint32_t i = uint32_t(prefix >> (kBits - bits - 8)) & 0xff;
-      d = group_depth(e & ~kExt)[i];
-      e = group(e & ~kExt)[i];
-    }
-    if (!(e & kExt) && d == 48)
-      x48_->set(key48(prefix), e);
-    else
-      x48_->erase(key48(prefix));
-  }
-}
-
 template <class K>
 void Mtrie<K>::lookup_bulk(const K* addrs, uint32_t* out, uint32_t n) const {
   static_assert(std::endian::native == std::endian::little, "keys are read byte by byte");
   // Bits [8b, 8b+8) of a key are its byte b in memory: a byte load instead
   // of a 128-bit shift per packet and level.
   auto byte = [addrs](uint32_t i, int shift) { return reinterpret_cast<const uint8_t*>(&addrs[i])[shift >> 3]; };
-  for (uint32_t i = 0; i < n; i++) {
-    __builtin_prefetch(&tbl24_[top24(addrs[i])]);
-    if constexpr (kBits == 128) x48_->prefetch(key48(addrs[i]));
-  }
+  for (uint32_t i = 0; i < n; i++) __builtin_prefetch(&tbl24_[top24(addrs[i])]);
   int shift = kBits - 32;
   // Packets still inside the trie after each level: later levels visit only those.
   uint8_t walk[256];
   uint32_t w = 0;
   for (uint32_t i = 0; i < n; i++) {
-    if constexpr (kBits == 128)
-      if (x48_->find(key48(addrs[i]), out[i])) continue;
     out[i] = load(tbl24_[top24(addrs[i])]);
     if (out[i] & kExt) {
       __builtin_prefetch(&group(out[i] & ~kExt)[byte(i, shift)]);
@@ -251,7 +214,7 @@ void Mtrie<K>::lookup_bulk(const K* addrs, uint32_t* out, uint32_t n) const {
 
 template <class K>
 size_t Mtrie<K>::memory_bytes() const {
-  return kTbl24 * 5 + size_t(next_group_) * 256 * 5 + (x48_ ? x48_->memory_bytes() : 0);
+  return kTbl24 * 5 + size_t(next_group_) * 256 * 5;
 }
 
 template class Mtrie<uint32_t>;

@@ -3,9 +3,7 @@
 // by the top 24 bits of the address, then 256-entry groups, each consuming 8
 // more bits (DIR-24-8 for IPv4; 24-8-8-... for IPv6, the shape of rte_fib6's
 // trie). A leaf is a 31-bit value (a load-balance index). Keys are host-order
-// integers: uint32_t for IPv4, unsigned __int128 for IPv6. IPv6 tables also
-// keep their /48 routes with nothing longer under them in an exact-match
-// table (exact48.hpp), which the bulk lookup probes first.
+// integers: uint32_t for IPv4, unsigned __int128 for IPv6.
 //
 // Why our own and not DPDK's: rte_lpm finds a rule by a linear scan over all
 // rules of the same length (O(n) per insert: a million /24s takes minutes),
@@ -21,8 +19,6 @@
 #include <memory>
 #include <thread>
 #include <vector>
-
-#include "net/fib/exact48.hpp"
 
 namespace vp {
 
@@ -65,7 +61,6 @@ class Mtrie {
 
   size_t memory_bytes() const;
   uint32_t groups_in_use() const { return groups_used_; }
-  size_t exact48_size() const { return x48_ ? x48_->size() : 0; }  // IPv6: /48s answered by one probe
 
  private:
   static uint32_t top24(K a) { return uint32_t(a >> (kBits - 24)); }
@@ -80,15 +75,10 @@ class Mtrie {
     return depth_chunks_[g / kGroupsPerChunk].get() + (g % kGroupsPerChunk) * 256;
   }
   uint32_t alloc_group();
-  void add_(K prefix, uint8_t len, uint32_t value);
-  void del_(K prefix, uint8_t len, uint32_t parent_value, uint8_t parent_len);
   // Entries t[i] (depths d[i]) at a level whose entries end at bit `bits`.
   void set_range(uint32_t* t, uint8_t* d, uint32_t first, uint32_t count, int bits, uint8_t len, uint32_t value,
                  bool del, uint32_t pv, uint8_t pl);
   void maybe_collapse(uint32_t* t, uint8_t* d, uint32_t i, int bits);
-  // IPv6: whether the /48 `key` is a route with nothing longer under it.
-  void refresh48(K prefix);
-  static uint64_t key48(K a) { return uint64_t(a >> (kBits > 48 ? kBits - 48 : 0)); }
 
   uint32_t* tbl24_;
   uint8_t* depth24_;  // main thread only
@@ -103,7 +93,6 @@ class Mtrie {
   uint32_t adds_ = 0;
   std::thread prefault_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // deferred frees outliving us are no-ops
-  std::unique_ptr<Exact48> x48_;                                // IPv6 only
 };
 
 using Ip4Mtrie = Mtrie<uint32_t>;
