@@ -259,6 +259,43 @@ TEST(Ip6Mtrie, BulkLookupEqualsSingleLookups) {
   for (int i = 0; i < 256; i++) EXPECT_EQ(out[i], t.lookup(a[i]));
 }
 
+// Runs of destinations in one /48 walk once: the rest of the run takes the
+// first one's result, unless its walk went below /48 (a /56 or a /128 under
+// the /48), where each is looked up on its own. Bulk results equal the
+// reference whatever the runs.
+TEST(Ip6Mtrie, RunsOfDestinationsInOneSlash48WalkOnce) {
+  std::mt19937_64 rng(56);
+  Ip6Mtrie t(kDefault);
+  Ref6 r;
+  const u128 base = u128(0x2a00) << 112;
+  std::vector<u128> nets;
+  for (int i = 0; i < 300; i++) {
+    u128 p = (base | (rand128(rng) >> 24)) & Ref6::mask(48);
+    nets.push_back(p);
+    r.routes[{48, p}] = 100 + uint32_t(i);
+    t.add(p, 48, 100 + uint32_t(i));
+    if (i % 3 == 0) {  // something longer under a third of them
+      uint8_t len = i % 2 ? 56 : 128;
+      u128 q = (p | (rand128(rng) >> 48)) & Ref6::mask(len);
+      r.routes[{len, q}] = 5000 + uint32_t(i);
+      t.add(q, len, 5000 + uint32_t(i));
+    }
+  }
+  t.add(base, 16, 9);
+  r.routes[{16, base}] = 9;
+  u128 a[256];
+  uint32_t out[256];
+  for (int round = 0; round < 200; round++) {
+    for (int i = 0; i < 256;) {  // runs of 1-40 destinations in one /48 (or a /56 inside it)
+      u128 net = nets[rng() % nets.size()];
+      for (int k = int(1 + rng() % 40); k > 0 && i < 256; k--)
+        a[i++] = net | (rng() % 2 ? rand128(rng) >> 48 : (rand128(rng) >> 56));
+    }
+    t.lookup_bulk(a, out, 256);
+    for (int i = 0; i < 256; i++) ASSERT_EQ(out[i], r.lookup(a[i]).first) << i;
+  }
+}
+
 // As the IPv4 test, with /64s under /48s: groups five levels deep are
 // allocated, folded back and reused under a concurrent reader.
 TEST(Ip6Mtrie, ConcurrentReadersNeverSeeAWrongOrFreedEntry) {

@@ -185,12 +185,31 @@ void Mtrie<K>::lookup_bulk(const K* addrs, uint32_t* out, uint32_t n) const {
   // Bits [8b, 8b+8) of a key are its byte b in memory: a byte load instead
   // of a 128-bit shift per packet and level.
   auto byte = [addrs](uint32_t i, int shift) { return reinterpret_cast<const uint8_t*>(&addrs[i])[shift >> 3]; };
-  for (uint32_t i = 0; i < n; i++) __builtin_prefetch(&tbl24_[top24(addrs[i])]);
+  // IPv6: a packet with the same top 48 bits as the one before it follows
+  // that packet's walk instead of walking (a burst towards one /48 walks
+  // once); the two resolve alike when that walk ended within 48 bits.
+  constexpr bool kMemo = kBits == 128;
+  auto top48 = [addrs](uint32_t i) { return uint64_t(addrs[i] >> (kBits > 48 ? kBits - 48 : 0)); };
+  uint8_t rep[256], ended[256];
+  for (uint32_t i = 0; i < n; i++) {
+    if constexpr (kMemo) {
+      if (i && top48(i) == top48(i - 1)) {
+        rep[i] = rep[i - 1];
+        continue;
+      }
+      rep[i] = uint8_t(i);
+    }
+    __builtin_prefetch(&tbl24_[top24(addrs[i])]);
+  }
   int shift = kBits - 32;
   // Packets still inside the trie after each level: later levels visit only those.
   uint8_t walk[256];
   uint32_t w = 0;
   for (uint32_t i = 0; i < n; i++) {
+    if constexpr (kMemo) {
+      if (rep[i] != i) continue;
+      ended[i] = 24;
+    }
     out[i] = load(tbl24_[top24(addrs[i])]);
     if (out[i] & kExt) {
       __builtin_prefetch(&group(out[i] & ~kExt)[byte(i, shift)]);
@@ -202,6 +221,7 @@ void Mtrie<K>::lookup_bulk(const K* addrs, uint32_t* out, uint32_t n) const {
     for (uint32_t k = 0; k < w; k++) {
       uint32_t i = walk[k];
       out[i] = load(group(out[i] & ~kExt)[byte(i, shift)]);
+      if constexpr (kMemo) ended[i] = uint8_t(kBits - shift);
       if (out[i] & kExt) {  // IPv6 only: IPv4 groups hold no groups
         if (shift >= 8) __builtin_prefetch(&group(out[i] & ~kExt)[byte(i, shift - 8)]);
         walk[left++] = uint8_t(i);
@@ -210,6 +230,9 @@ void Mtrie<K>::lookup_bulk(const K* addrs, uint32_t* out, uint32_t n) const {
     w = left;
     shift -= 8;
   }
+  if constexpr (kMemo)
+    for (uint32_t i = 0; i < n; i++)
+      if (rep[i] != i) out[i] = ended[rep[i]] <= 48 ? out[rep[i]] : lookup(addrs[i]);
 }
 
 template <class K>
