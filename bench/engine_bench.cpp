@@ -8,8 +8,14 @@
 //  - Ip6Lookup: the IPv6 trie's bulk lookup alone, 64 destinations at a
 //    time, in one /48 (arg 0) or over 200k prefixes shaped as bench/run's
 //    IPv6 table (arg 1).
+//  - TableWalk: the memory floor of such lookups: 4 random lines per
+//    destination over a table of arg MB, read level by level for 64
+//    destinations with the next level prefetched, as lookup_bulk does but
+//    with nothing to compute. What a table walk costs on this machine before
+//    any lookup structure is chosen.
 #include <benchmark/benchmark.h>
 #include <rte_mbuf.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <random>
@@ -147,10 +153,42 @@ void Ip6Lookup(benchmark::State& st) {
   report(st, clk, pk);
 }
 
+void TableWalk(benchmark::State& st) {
+  constexpr int kLevels = 4, kBatch = 64, kKeys = 1 << 16;
+  const size_t bytes = size_t(st.range(0)) << 20, huge = size_t(2) << 20;
+  void* map = mmap(nullptr, bytes + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (map == MAP_FAILED) std::abort();
+  auto* mem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(map) + huge - 1) & ~(huge - 1));
+  madvise(mem, bytes, MADV_HUGEPAGE);  // as the tries' arrays
+  for (size_t i = 0; i < bytes; i += 64) mem[i] = 1;
+  std::mt19937_64 rng(4);
+  std::vector<uint32_t> line(size_t(kKeys) * kLevels);
+  for (auto& l : line) l = uint32_t(rng() % (bytes / 64));
+  auto at = [&](size_t key, int level) { return mem + size_t(line[key * kLevels + level]) * 64; };
+  uint64_t clk = 0, pk = 0, sum = 0;
+  size_t key = 0;
+  for (auto _ : st) {
+    uint64_t t0 = rdtsc();
+    for (int i = 0; i < kBatch; i++) __builtin_prefetch(at(key + i, 0));
+    for (int l = 0; l < kLevels; l++)
+      for (int i = 0; i < kBatch; i++) {
+        sum += *at(key + i, l);
+        if (l + 1 < kLevels) __builtin_prefetch(at(key + i, l + 1));
+      }
+    clk += rdtsc() - t0;
+    pk += kBatch;
+    key = (key + kBatch) % kKeys;
+  }
+  benchmark::DoNotOptimize(sum);
+  report(st, clk, pk);
+  munmap(map, bytes + huge);
+}
+
 BENCHMARK(Dispatch)->Arg(32)->Arg(64)->Arg(128)->Arg(256);
 BENCHMARK(EnqueueSplit)->Arg(256);
 BENCHMARK(Touch);
 BENCHMARK(Ip6Lookup)->Arg(0)->Arg(1);
+BENCHMARK(TableWalk)->Arg(8)->Arg(32)->Arg(256);
 
 }  // namespace
 }  // namespace vp
