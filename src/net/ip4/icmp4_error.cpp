@@ -4,10 +4,7 @@
 // address of the interface the packet came in on. Rate-limited per thread
 // (token bucket); never about an ICMP error, a fragment other than the
 // first, or a multicast/broadcast or unspecified source.
-#include "graph/registry.hpp"
-#include "graph/thread.hpp"
-#include "infra/tsc.hpp"
-#include "io/interface.hpp"
+#include "net/ip/icmp_error.hpp"
 #include "net/ip4/ip4.hpp"
 
 namespace vp {
@@ -15,11 +12,6 @@ namespace vp {
 std::atomic<uint32_t> g_icmp_rate{kIcmpRateDefault};
 
 namespace {
-enum Next : uint16_t { kLookup, kDrop };
-enum Err : uint16_t { kSent, kRateLimited, kNotAllowed, kNoSource };
-
-void init(Thread&, NodeRt& self) { self.state = new IcmpBucket; }
-
 bool allowed(const rte_ipv4_hdr* ip, uint32_t avail) {
   uint8_t s0 = reinterpret_cast<const uint8_t*>(&ip->src_addr)[0];
   if (ip->src_addr == 0 || s0 >= 224) return false;
@@ -34,33 +26,11 @@ bool allowed(const rte_ipv4_hdr* ip, uint32_t avail) {
 }
 
 void icmp_error(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
-  auto* b = static_cast<IcmpBucket*>(self.state);
-  b->refill(rdtsc(), tsc_hz());
-  NodeId next[256];
-  for (uint32_t i = 0; i < n; i++) {
-    rte_mbuf* m = p[i];
-    PktMeta& pm = meta(m);
-    IcmpReq req = icmp_req(m);
-    auto* ip = ip4_hdr(m);
-    uint32_t avail = m->data_len - pm.l3_off;
-    const IfFast* f = if_fast(pm.rx_if);
-    uint16_t err = 0xffff;
-    if (!allowed(ip, avail))
-      err = kNotAllowed;
-    else if (!f || !f->ip4)
-      err = kNoSource;
-    else if (!b->take())
-      err = kRateLimited;
-    if (err != 0xffff) {
-      pm.error = uint16_t(self.error_base + err);
-      next[i] = self.next[kDrop];
-      continue;
-    }
-    // Quote: original header and payload, the whole error at most 576 bytes.
-    uint32_t quote = std::min<uint32_t>(avail, 576 - 28);
-    rte_pktmbuf_adj(m, pm.l3_off);
-    rte_pktmbuf_trim(m, uint16_t(m->data_len - quote));
-    auto* h = reinterpret_cast<uint8_t*>(rte_pktmbuf_prepend(m, 28));
+  auto check = [](rte_mbuf* m, const IcmpReq&, uint32_t avail, const IfFast* f) -> uint16_t {
+    if (!allowed(ip4_hdr(m), avail)) return kIcmpErrorNotAllowed;
+    return !f || !f->ip4 ? kIcmpErrorNoSource : 0xffff;
+  };
+  auto build = [](rte_mbuf*, uint8_t* h, uint32_t quote, const IcmpReq& req, const IfFast& f, PktMeta&) {
     uint32_t orig_src = reinterpret_cast<rte_ipv4_hdr*>(h + 28)->src_addr;
     auto* nip = reinterpret_cast<rte_ipv4_hdr*>(h);
     std::memset(h, 0, 28);
@@ -68,7 +38,7 @@ void icmp_error(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     nip->total_length = rte_cpu_to_be_16(uint16_t(28 + quote));
     nip->time_to_live = 64;
     nip->next_proto_id = IPPROTO_ICMP;
-    nip->src_addr = f->ip4;
+    nip->src_addr = f.ip4;
     nip->dst_addr = orig_src;
     nip->hdr_checksum = rte_ipv4_cksum(nip);
     uint8_t* icmp = h + 20;
@@ -80,20 +50,15 @@ void icmp_error(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     }
     uint16_t c = uint16_t(~rte_raw_cksum(icmp, 8 + quote));
     std::memcpy(icmp + 2, &c, 2);
-    pm.l3_off = 0;
-    pm.flags &= uint8_t(~kHeld);
-    t.count_error(self, kSent);
-    t.trace(self, m, "ICMP type %u code %u sent to the source", req.type, req.code);
-    next[i] = self.next[kLookup];
-  }
-  t.enqueue_nexts(p, next, n);
+  };
+  icmp_error_vector(t, self, p, n, "ICMP", 28, 576, check, build);
 }
 }  // namespace
 
 static NodeRegistration reg{{
     .name = "ip4-icmp-error",
     .fn = icmp_error,
-    .init = init,
+    .init = icmp_error_init,
     .next_names = {"ip4-lookup", "error-drop"},
     .errors = {"ICMP errors sent", "ICMP error rate limited", "no ICMP error for this packet",
                "no address on the interface to send an ICMP error from"},
