@@ -32,7 +32,12 @@ def frr_dir():
 # Announces n /24s from <first>.<second>.0.0 on; writing a number k to <d>/keep withdraws all but the first k.
 EXABGP_FEED = """import os, sys, threading, time
 # ExaBGP answers every command on our stdin; unread, the pipe fills and it stops.
-threading.Thread(target=lambda: [None for _ in sys.stdin], daemon=True).start()
+# Its end of the pipe closing means ExaBGP is gone: so are we (else we outlive it).
+def drain():
+    for _ in sys.stdin:
+        pass
+    os._exit(0)
+threading.Thread(target=drain, daemon=True).start()
 d, n, a, b = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 pfx = lambda k: f"{a + (b + k // 256) // 256}.{(b + k // 256) % 256}.{k % 256}.0/24"
 for k in range(n):

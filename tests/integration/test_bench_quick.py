@@ -51,6 +51,9 @@ def test_lcp_routes_quick_catches_up(tmp_path):
     out, res = quick("lcp-routes", tmp_path)
     assert res["routes"] == 20000 and res["lcp"]["routes"] >= 40000  # every add and delete applied
     assert res["add"]["vplane_s"] >= res["add"]["kernel_s"] > 0
+    # ExaBGP's feed process (a child of ExaBGP, which is killed) must not outlive the run.
+    left = subprocess.run(["pgrep", "-f", "vplane-frr-.*/feed.py"], capture_output=True, text=True).stdout
+    assert not left, f"feed processes left behind: {left}"
 
 
 def test_lcp_scale_quick_creates_and_removes_every_mirror(tmp_path):
