@@ -8,6 +8,8 @@
 //  - Ip6Lookup: the IPv6 trie's bulk lookup alone, 64 destinations at a
 //    time, in one /48 (arg 0) or over 200k prefixes shaped as bench/run's
 //    IPv6 table (arg 1).
+//  - FlowHash4/6: the symmetric flow hash ECMP balances on, over 256
+//    headers with random addresses and ports.
 //  - TableWalk: the memory floor of such lookups: 4 random lines per
 //    destination over a table of arg MB, read level by level for 64
 //    destinations with the next level prefetched, as lookup_bulk does but
@@ -27,6 +29,8 @@
 #include "infra/tsc.hpp"
 #include "io/eal.hpp"
 #include "net/fib/mtrie.hpp"
+#include "net/ip4/ip4.hpp"
+#include "net/ip6/ip6.hpp"
 #include "test_engine.hpp"
 
 namespace vp {
@@ -153,6 +157,37 @@ void Ip6Lookup(benchmark::State& st) {
   report(st, clk, pk);
 }
 
+template <class Hdr, uint32_t (*Hash)(const Hdr*)>
+void FlowHash(benchmark::State& st) {
+  std::mt19937_64 rng(5);
+  struct alignas(64) Pkt {
+    Hdr ip;
+    uint16_t ports[2];
+  };
+  std::vector<Pkt> pk(256);
+  for (auto& p : pk) {
+    auto* b = reinterpret_cast<uint8_t*>(&p);
+    for (size_t i = 0; i < sizeof p; i++) b[i] = uint8_t(rng());
+    if constexpr (sizeof(Hdr) == sizeof(rte_ipv4_hdr)) {
+      p.ip.version_ihl = 0x45;
+      p.ip.fragment_offset = 0;
+      p.ip.next_proto_id = IPPROTO_UDP;
+    } else {
+      p.ip.proto = IPPROTO_UDP;
+    }
+  }
+  uint64_t clk = 0, n = 0;
+  uint32_t sum = 0;
+  for (auto _ : st) {
+    uint64_t t0 = rdtsc();
+    for (auto& p : pk) sum += Hash(&p.ip);
+    clk += rdtsc() - t0;
+    n += pk.size();
+  }
+  benchmark::DoNotOptimize(sum);
+  report(st, clk, n);
+}
+
 void TableWalk(benchmark::State& st) {
   constexpr int kLevels = 4, kBatch = 64, kKeys = 1 << 16;
   const size_t bytes = size_t(st.range(0)) << 20, huge = size_t(2) << 20;
@@ -188,6 +223,8 @@ BENCHMARK(Dispatch)->Arg(32)->Arg(64)->Arg(128)->Arg(256);
 BENCHMARK(EnqueueSplit)->Arg(256);
 BENCHMARK(Touch);
 BENCHMARK(Ip6Lookup)->Arg(0)->Arg(1);
+BENCHMARK(FlowHash<rte_ipv4_hdr, flow_hash4>)->Name("FlowHash4");
+BENCHMARK(FlowHash<rte_ipv6_hdr, flow_hash6>)->Name("FlowHash6");
 BENCHMARK(TableWalk)->Arg(8)->Arg(32)->Arg(256);
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "graph/meta.hpp"
@@ -16,16 +17,16 @@ inline rte_ipv4_hdr* ip4_hdr(rte_mbuf* m) { return rte_pktmbuf_mtod_offset(m, rt
 
 // Symmetric 5-tuple hash: both directions of a flow hash alike.
 inline uint32_t flow_hash4(const rte_ipv4_hdr* ip) {
-  uint32_t a = ip->src_addr, b = ip->dst_addr;
-  if (a > b) std::swap(a, b);
+  // Ordered with min/max, not a swap: compilers branch on the swap, and
+  // which address is the smaller one is a coin toss per packet.
+  uint32_t s = ip->src_addr, d = ip->dst_addr;
+  uint32_t a = std::min(s, d), b = std::max(s, d);
   uint32_t ports = 0;
   bool frag = ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG);
   if ((ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) && !frag) {
     uint16_t pp[2];
     std::memcpy(pp, reinterpret_cast<const uint8_t*>(ip) + rte_ipv4_hdr_len(ip), 4);
-    uint16_t x = pp[0], y = pp[1];
-    if (x > y) std::swap(x, y);
-    ports = uint32_t(x) << 16 | y;
+    ports = uint32_t(std::min(pp[0], pp[1])) << 16 | std::max(pp[0], pp[1]);
   }
   uint32_t h = _mm_crc32_u32(0, a);
   h = _mm_crc32_u32(h, b);

@@ -5,6 +5,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "graph/meta.hpp"
@@ -21,15 +22,13 @@ inline uint32_t flow_hash6(const rte_ipv6_hdr* ip) {
   uint64_t s[2], d[2];
   std::memcpy(s, ip->src_addr, 16);
   std::memcpy(d, ip->dst_addr, 16);
-  uint64_t a = s[0] ^ s[1], b = d[0] ^ d[1];
-  if (a > b) std::swap(a, b);
+  // min/max rather than a swap: see flow_hash4.
+  uint64_t a = std::min(s[0] ^ s[1], d[0] ^ d[1]), b = std::max(s[0] ^ s[1], d[0] ^ d[1]);
   uint32_t ports = 0;
   if (ip->proto == IPPROTO_TCP || ip->proto == IPPROTO_UDP) {
     uint16_t pp[2];
     std::memcpy(pp, ip + 1, 4);
-    uint16_t x = pp[0], y = pp[1];
-    if (x > y) std::swap(x, y);
-    ports = uint32_t(x) << 16 | y;
+    ports = uint32_t(std::min(pp[0], pp[1])) << 16 | std::max(pp[0], pp[1]);
   }
   uint32_t h = uint32_t(_mm_crc32_u64(0, a));
   h = uint32_t(_mm_crc32_u64(h, b));
