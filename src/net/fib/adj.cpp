@@ -6,11 +6,6 @@
 
 namespace vp {
 
-PublishedPool<Adj>& adjs() {
-  static PublishedPool<Adj> p;
-  return p;
-}
-
 AdjTable& adj_table() {
   static AdjTable t;
   return t;

@@ -24,7 +24,12 @@ struct Adj {
   IpAddr nh;
 };
 
-PublishedPool<Adj>& adjs();
+// Inline (a call per packet otherwise: rewrite looks an adjacency up each
+// time the packet's adjacency changes, every packet under ECMP).
+inline PublishedPool<Adj>& adjs() {
+  static PublishedPool<Adj> p;
+  return p;
+}
 
 class AdjTable {
  public:

@@ -42,7 +42,12 @@ struct LbFree {
 };
 
 using LbPool = PublishedPool<Lb, LbFree>;
-LbPool& lbs();
+LbPool* make_lb_pool();  // with kLbNoRoute in place
+// Inline: lookups resolve through these for every packet.
+inline LbPool& lbs() {
+  static LbPool* p = make_lb_pool();
+  return *p;
+}
 
 // One 32-bit word per load-balance index: its only bucket, or kLbMulti when
 // it has several. A flat array (pages touched on use) that ip4-lookup can
@@ -61,7 +66,10 @@ class LbSummary {
   static constexpr uint32_t kMask = (1u << 24) - 1;  // = the pool's index space
   uint32_t* a_;
 };
-LbSummary& lb_summary();
+inline LbSummary& lb_summary() {
+  static LbSummary* s = new LbSummary;
+  return *s;
+}
 
 // Index 0: the "no route" load-balance every table's default points at.
 inline constexpr uint32_t kLbNoRoute = 0;

@@ -34,22 +34,14 @@ LbSummary::LbSummary() {
   a_ = static_cast<uint32_t*>(p);    // zero pages: Dpo unreach
 }
 
-LbSummary& lb_summary() {
-  static LbSummary* s = new LbSummary;
-  return *s;
-}
-
-LbPool& lbs() {
-  static LbPool* p = [] {
-    auto* x = new LbPool;
-    uint32_t i = x->alloc();  // kLbNoRoute
-    Lb* l = Lb::make(1);
-    l->buckets[0] = Dpo::make(DpoType::unreach);
-    x->set(i, l);
-    lb_summary().set(i, l->buckets[0]);
-    return x;
-  }();
-  return *p;
+LbPool* make_lb_pool() {
+  auto* x = new LbPool;
+  uint32_t i = x->alloc();  // kLbNoRoute
+  Lb* l = Lb::make(1);
+  l->buckets[0] = Dpo::make(DpoType::unreach);
+  x->set(i, l);
+  lb_summary().set(i, l->buckets[0]);
+  return x;
 }
 
 IpAddr ip_of_key(uint32_t k) {

@@ -5,7 +5,6 @@
 // name their next nodes and errors in the order below.
 #include "graph/registry.hpp"
 #include "graph/thread.hpp"
-#include "net/fib/adj.hpp"
 #include "net/fib/dpo.hpp"
 #include "net/fib/fib.hpp"
 #include "net/ip/icmp_req.hpp"
@@ -80,12 +79,12 @@ void lookup_vector(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n, const K* d
       continue;
     }
     switch (Dpo::type(d)) {
-      case DpoType::adj: {
+      case DpoType::adj:
+        // Not read here: rewrite reads the adjacency anyway, and sends one
+        // that is not (or no longer) resolved to the resolver.
         pm.adj = Dpo::index(d);
-        const Adj* a = adjs().get(pm.adj);
-        next[i] = a && a->complete ? self.next[kLookupRewrite] : self.next[kLookupResolve];
+        next[i] = self.next[kLookupRewrite];
         break;
-      }
       case DpoType::glean:
         pm.adj = Dpo::index(d);
         next[i] = self.next[kLookupResolve];
