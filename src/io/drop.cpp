@@ -3,6 +3,7 @@
 #include "graph/registry.hpp"
 #include "graph/thread.hpp"
 #include "io/capture.hpp"
+#include "io/mbuf_free.hpp"
 
 namespace vp {
 
@@ -17,7 +18,7 @@ static void error_drop(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
               errs[m.error].reason.c_str());
   }
   capture(t, kCapDrop, kNoIf, p, n);
-  rte_pktmbuf_free_bulk(p, n);
+  free_bulk(p, n);
 }
 
 static NodeRegistration reg{{.name = "error-drop", .fn = error_drop}};

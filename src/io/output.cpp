@@ -6,6 +6,7 @@
 #include "io/capture.hpp"
 #include "io/eal.hpp"
 #include "io/interface.hpp"
+#include "io/mbuf_free.hpp"
 #include "io/offload.hpp"
 
 namespace vp {
@@ -27,7 +28,7 @@ void transmit(Thread& t, NodeRt& self, const IfFast* f, rte_mbuf** p, uint32_t n
     for (uint32_t i = sent; i < n; i++) bytes -= p[i]->pkt_len;
     cadd(c.tx_errors, n - sent);
     t.count_error(self, kTxFull, n - sent);
-    rte_pktmbuf_free_bulk(p + sent, n - sent);
+    free_bulk(p + sent, n - sent);
   }
   cadd(c.tx_packets, sent);
   cadd(c.tx_bytes, bytes);

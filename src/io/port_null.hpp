@@ -1,5 +1,6 @@
 #pragma once
 // Null sink: frees whatever is sent to it, in bulk. The benchmark's tx end.
+#include "io/mbuf_free.hpp"
 #include "io/port.hpp"
 
 namespace vp {
@@ -9,7 +10,7 @@ class NullPort : public Port {
   NodeId input_node() const override { return kNoNode; }
   uint16_t rx(Thread&, uint16_t, rte_mbuf**, uint16_t) override { return 0; }
   uint16_t tx(Thread&, rte_mbuf** p, uint16_t n) override {
-    rte_pktmbuf_free_bulk(p, n);
+    free_bulk(p, n);
     return n;
   }
   std::string driver() const override { return "null-sink"; }

@@ -13,6 +13,7 @@
 #include "io/if_ops.hpp"
 #include "io/input.hpp"
 #include "io/interface.hpp"
+#include "io/mbuf_free.hpp"
 #include "io/pg/stream.hpp"
 #include "io/rx_queue.hpp"
 
@@ -28,7 +29,7 @@ class PgPort : public Port {
   NodeId input_node() const override { return Registry::get().id("pg-input"); }
   uint16_t rx(Thread&, uint16_t, rte_mbuf**, uint16_t) override { return 0; }
   uint16_t tx(Thread&, rte_mbuf** p, uint16_t n) override {
-    rte_pktmbuf_free_bulk(p, n);
+    free_bulk(p, n);
     return n;
   }
   std::string driver() const override { return "packet-generator"; }
