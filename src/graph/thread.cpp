@@ -73,7 +73,7 @@ void Thread::enqueue_nexts(rte_mbuf** p, const NodeId* to, uint32_t n) {
   }
 }
 
-void Thread::run_pending() {
+void Thread::run_pending_from(uint64_t t) {
   const uint32_t vs = vsize();
   while (pend_head_ != pend_tail_) {
     NodeRt& r = nodes_[pending_[pend_head_++ & pend_mask_]];
@@ -86,12 +86,12 @@ void Thread::run_pending() {
     rte_mbuf** b = r.spare;
     for (uint32_t off = 0; off < n; off += vs) {
       uint32_t k = n - off < vs ? n - off : vs;
-      uint64_t t0 = rdtsc();
       r.def->fn(*this, r, b + off, k);
-      uint64_t dt = rdtsc() - t0;
+      uint64_t end = rdtsc();
       cadd(r.calls, 1);
       cadd(r.vectors, k);
-      cadd(r.clocks, dt);
+      cadd(r.clocks, end - t);
+      t = end;
     }
   }
 }
@@ -120,21 +120,21 @@ void Thread::handoff(uint32_t dst, rte_mbuf** p, uint32_t n) {
   }
 }
 
-uint32_t Thread::loop_once() {
+uint32_t Thread::loop_once(uint64_t now) {
   uint32_t got = 0;
   for (NodeRt* in : inputs_) {
-    uint64_t t0 = rdtsc();
     uint32_t k = in->def->input(*this, *in);
     if (k) {
-      uint64_t dt = rdtsc() - t0;
+      uint64_t end = rdtsc();
       cadd(in->calls, 1);
       cadd(in->vectors, k);
-      cadd(in->clocks, dt);
+      cadd(in->clocks, end - now);
+      now = end;
       got += k;
     }
   }
   got += drain_handoff();
-  run_pending();
+  run_pending_from(now);
   cadd(loops_, 1);
   return got;
 }

@@ -116,8 +116,9 @@ void Threads::worker_main(uint32_t idx) {
   uint32_t idle = 0, sleep_us = 0;
   while (!stop_.load(std::memory_order_relaxed)) {
     r.quiescent(idx);
-    t.loop_time().poll(rte_rdtsc());
-    if (t.loop_once()) {
+    uint64_t now = rdtsc();
+    t.loop_time().poll(now);
+    if (t.loop_once(now)) {
       idle = 0;
       sleep_us = 0;
       continue;
@@ -135,8 +136,9 @@ void Threads::worker_main(uint32_t idx) {
 }
 
 uint32_t Threads::main_poll() {
-  threads_[0]->loop_time().poll(rte_rdtsc());
-  if (threads_[0]->loop_once()) {
+  uint64_t now = rdtsc();
+  threads_[0]->loop_time().poll(now);
+  if (threads_[0]->loop_once(now)) {
     main_idle_ = 0;
     main_sleep_ = 0;
     return 0;
