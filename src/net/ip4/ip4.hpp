@@ -33,18 +33,27 @@ inline uint32_t flow_hash4(const rte_ipv4_hdr* ip) {
   return _mm_crc32_u32(h, ports ^ ip->next_proto_id);
 }
 
-// True when the header checksum verifies; the common 20-byte header is
-// summed as five 32-bit words (the generic routine loops byte pairs).
+// True when the header checksum verifies. The common 20-byte header is
+// summed as two 64-bit words and one 32-bit word with end-around carries,
+// then folded to 16 bits (RFC 1071): a dependency chain of about eight
+// operations per packet where 32-bit words and masked folds took twelve.
 inline bool ip4_csum_ok(const rte_ipv4_hdr* ip) {
   if (__builtin_expect(ip->version_ihl != 0x45, 0)) return rte_ipv4_cksum(ip) == 0;
-  uint32_t w[5];
-  std::memcpy(w, ip, 20);
-  uint64_t s = uint64_t(w[0]) + w[1] + w[2] + w[3] + w[4];
-  s = (s & 0xffffffff) + (s >> 32);
-  s = (s & 0xffff) + (s >> 16);
-  s = (s & 0xffff) + (s >> 16);
-  s = (s & 0xffff) + (s >> 16);
-  return s == 0xffff;
+  uint64_t a, b;
+  uint32_t c;
+  std::memcpy(&a, ip, 8);
+  std::memcpy(&b, reinterpret_cast<const uint8_t*>(ip) + 8, 8);
+  std::memcpy(&c, reinterpret_cast<const uint8_t*>(ip) + 16, 4);
+  uint64_t s;
+  bool carry = __builtin_add_overflow(a, b, &s);
+  carry = __builtin_add_overflow(s, uint64_t(c) + carry, &s);
+  s += carry;  // cannot wrap again: s is below 2^33 when the add carried
+  uint32_t t;
+  carry = __builtin_add_overflow(uint32_t(s), uint32_t(s >> 32), &t);
+  t += carry;
+  uint16_t u;
+  carry = __builtin_add_overflow(uint16_t(t), uint16_t(t >> 16), &u);
+  return uint16_t(u + carry) == 0xffff;
 }
 
 // RFC 1624 incremental update of the header checksum for a TTL decrement.
