@@ -57,10 +57,13 @@ inline bool ip4_csum_ok(const rte_ipv4_hdr* ip) {
 }
 
 // RFC 1624 incremental update of the header checksum for a TTL decrement.
+// Ones' complement sums do not depend on byte order (RFC 1071), so the
+// field is updated as stored: no byte swaps (two per packet before, with
+// partial-register moves on their critical path).
 inline void ip4_ttl_dec(rte_ipv4_hdr* ip) {
   ip->time_to_live--;
-  uint32_t c = rte_be_to_cpu_16(ip->hdr_checksum) + 0x0100;
-  ip->hdr_checksum = rte_cpu_to_be_16(uint16_t(c + (c >> 16)));
+  uint32_t c = uint32_t(ip->hdr_checksum) + RTE_BE16(0x0100);
+  ip->hdr_checksum = uint16_t(c + (c >> 16));
 }
 
 }  // namespace vp
