@@ -1,5 +1,7 @@
 #include "graph/thread.hpp"
 
+#include <emmintrin.h>
+
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -62,12 +64,28 @@ void Thread::grow(NodeRt& r, uint32_t need) {
   r.cap = cap;
 }
 
+namespace {
+// The end of the run of `cur` starting at to[i]: eight next-node ids per
+// compare. Most vectors are one run, and an element-by-element scan was
+// most of enqueue_nexts, about a clock per packet in every node.
+uint32_t run_end(const NodeId* to, uint32_t i, uint32_t n, NodeId cur) {
+  static_assert(sizeof(NodeId) == 2);
+  const __m128i c = _mm_set1_epi16(static_cast<short>(cur));
+  for (; i + 8 <= n; i += 8) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(to + i));
+    uint32_t differ = ~uint32_t(_mm_movemask_epi8(_mm_cmpeq_epi16(v, c))) & 0xffff;
+    if (differ) return i + (uint32_t(__builtin_ctz(differ)) >> 1);
+  }
+  while (i < n && to[i] == cur) i++;
+  return i;
+}
+}  // namespace
+
 void Thread::enqueue_nexts(rte_mbuf** p, const NodeId* to, uint32_t n) {
   uint32_t i = 0;
   while (i < n) {
     NodeId cur = to[i];
-    uint32_t j = i + 1;
-    while (j < n && to[j] == cur) j++;
+    uint32_t j = run_end(to, i + 1, n, cur);
     if (__builtin_expect(cur != kNoNode, 1)) enqueue(cur, p + i, j - i);
     i = j;
   }

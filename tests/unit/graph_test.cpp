@@ -2,6 +2,7 @@
 // handoff.
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,35 @@ TEST(Graph, EnqueueNextsKeepsPacketOrderWithinADestination) {
   g_order.clear();
   T().run_pending();
   EXPECT_EQ(T().node(sink).n, 0u);
+}
+
+// Runs of every length, ending anywhere within and across 8-entry blocks
+// (the scan compares eight at a time), with packets sent nowhere.
+TEST(Graph, EnqueueNextsSplitsRunsOfEveryLengthExactly) {
+  NodeId sink = Registry::get().id("t-sink"), b = Registry::get().id("t-b");
+  std::mt19937 rng(7);
+  for (int round = 0; round < 500; round++) {
+    uint32_t n = 1 + rng() % 256;
+    std::vector<rte_mbuf*> v = frames(n, false);
+    std::vector<NodeId> to(n);
+    for (uint32_t i = 0; i < n;) {
+      NodeId d = rng() % 5 == 0 ? kNoNode : rng() % 2 ? sink : b;
+      for (uint32_t len = 1 + rng() % 20; len && i < n; len--) to[i++] = d;
+    }
+    T().enqueue_nexts(v.data(), to.data(), n);
+    std::vector<rte_mbuf*> want_sink, want_b;
+    for (uint32_t i = 0; i < n; i++) {
+      if (to[i] == sink) want_sink.push_back(v[i]);
+      if (to[i] == b) want_b.push_back(v[i]);
+      if (to[i] == kNoNode) rte_pktmbuf_free(v[i]);  // nobody took it
+    }
+    NodeRt &s = T().node(sink), &nb = T().node(b);
+    ASSERT_EQ(std::vector<rte_mbuf*>(s.buf, s.buf + s.n), want_sink) << round;
+    ASSERT_EQ(std::vector<rte_mbuf*>(nb.buf, nb.buf + nb.n), want_b) << round;
+    T().run_pending();
+  }
+  g_order.clear();
+  g_chunk_sizes.clear();
 }
 
 TEST(Graph, VectorsAreCutAtTheConfiguredMaximum) {
