@@ -12,7 +12,7 @@ PKGS=(build-essential g++ cmake ninja-build ccache pkg-config clang-format
   golang-go golang-google-grpc-dev golang-google-protobuf-dev protoc-gen-go protoc-gen-go-grpc frr bird2 exabgp
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest python3-scapy python3-matplotlib python3-grpcio python3-protobuf
-  tshark iperf3 iproute2 ethtool iputils-ping procps kmod)
+  tshark iperf3 iproute2 ethtool iputils-ping procps kmod linux-perf)
 
 step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 

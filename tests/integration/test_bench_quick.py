@@ -1,4 +1,4 @@
-"""bench/run, bench/route-load, bench/lcp-punt, bench/lcp-routes and bench/lcp-scale (--quick) run to the end and writes well-formed results (no
+"""bench/run, bench/route-load, bench/lcp-punt, bench/lcp-routes, bench/lcp-scale (--quick) and bench/profile run to the end and write well-formed results (no
 timing is asserted: CI machines are shared)."""
 import json
 import os
@@ -60,3 +60,11 @@ def test_lcp_scale_quick_creates_and_removes_every_mirror(tmp_path):
     out, res = quick("lcp-scale", tmp_path)
     assert res["pairs"] == 200 and res["create"]["settled_s"] >= res["create"]["commands_s"] > 0
     assert res["delete_s"] > 0 and "summary:" in out
+
+
+def test_profile_samples_the_worker():
+    r = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "profile"), "l2-xconnect-64", "--seconds", "1",
+                        "--annotate", "vp::(anonymous namespace)::ethernet_input"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "ethernet_input" in r.stdout and "hottest instructions" in r.stdout and "summary:" in r.stdout
