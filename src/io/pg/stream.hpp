@@ -59,7 +59,7 @@ class Stream {
   uint32_t generate(rte_mempool* pool, rte_mbuf** out, uint32_t max, uint64_t now_tsc);
 
  private:
-  void fill(rte_mbuf* m, uint32_t size);
+  void fill(rte_mbuf* m, uint32_t size, const IpAddr* dst);  // dst: from dst-list, or nullptr
   StreamSpec s_;
   std::vector<FieldMod> mods_;
   uint32_t next_size_;
