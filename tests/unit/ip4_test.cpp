@@ -10,16 +10,23 @@
 namespace vp {
 namespace {
 
+// A 20-byte header of random bytes (all ones when `ones`: carries
+// everywhere) with a correct checksum.
+void random_header(std::mt19937_64& rng, uint8_t (&b)[20], bool ones, uint8_t ttl) {
+  for (auto& x : b) x = ones ? 0xff : uint8_t(rng());
+  auto* ip = reinterpret_cast<rte_ipv4_hdr*>(b);
+  ip->version_ihl = 0x45;
+  if (ttl) ip->time_to_live = ttl;
+  ip->hdr_checksum = 0;
+  ip->hdr_checksum = rte_ipv4_cksum(ip);
+}
+
 TEST(Ip4, ChecksumTestAgreesWithDpdkOnEveryKindOfHeader) {
   std::mt19937_64 rng(20);
   alignas(8) uint8_t b[20];
   auto* ip = reinterpret_cast<rte_ipv4_hdr*>(b);
   for (int i = 0; i < 200000; i++) {
-    for (auto& x : b) x = uint8_t(rng());
-    if (i % 4 == 0) std::memset(b, 0xff, sizeof b);  // every word at its maximum: carries everywhere
-    ip->version_ihl = 0x45;
-    ip->hdr_checksum = 0;
-    ip->hdr_checksum = rte_ipv4_cksum(ip);
+    random_header(rng, b, i % 4 == 0, 0);
     ASSERT_TRUE(ip4_csum_ok(ip)) << i;
     // Any single flipped bit (outside the version byte) is caught.
     int bit = 8 + int(rng() % (20 * 8 - 8));
@@ -36,11 +43,7 @@ TEST(Ip4, TtlDecrementKeepsTheChecksumRight) {
   alignas(8) uint8_t b[20];
   auto* ip = reinterpret_cast<rte_ipv4_hdr*>(b);
   for (int i = 0; i < 200000; i++) {
-    for (auto& x : b) x = uint8_t(rng());
-    ip->version_ihl = 0x45;
-    ip->time_to_live = uint8_t(2 + rng() % 254);
-    ip->hdr_checksum = 0;
-    ip->hdr_checksum = rte_ipv4_cksum(ip);
+    random_header(rng, b, false, uint8_t(2 + rng() % 254));
     uint8_t ttl = ip->time_to_live;
     ip4_ttl_dec(ip);
     ASSERT_EQ(ip->time_to_live, ttl - 1);
