@@ -8,10 +8,22 @@ import sys
 from vplane_harness import ROOT
 
 
+def run_script(cmd, timeout):
+    """Runs a bench script; on timeout sends SIGTERM (the scripts then stop the daemons and remove the
+    namespaces they made), not subprocess.run's SIGKILL, which would leave them behind."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.terminate()
+        p.communicate(timeout=60)
+        raise
+    return subprocess.CompletedProcess(cmd, p.returncode, out, err)
+
+
 def quick(script, tmp_path, timeout=300):
     """Runs bench/<script> --quick; returns its output and the one JSON it wrote."""
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "bench", script), "--quick", "--out", str(tmp_path)],
-                       capture_output=True, text=True, timeout=timeout)
+    r = run_script([sys.executable, os.path.join(ROOT, "bench", script), "--quick", "--out", str(tmp_path)], timeout)
     assert r.returncode == 0, r.stdout + r.stderr
     js = [f for f in os.listdir(tmp_path) if f.endswith(".json")]
     assert len(js) == 1
@@ -63,8 +75,7 @@ def test_lcp_scale_quick_creates_and_removes_every_mirror(tmp_path):
 
 
 def test_profile_samples_the_worker():
-    r = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "profile"), "l2-xconnect-64", "--seconds", "1",
-                        "--annotate", "vp::(anonymous namespace)::ethernet_input"],
-                       capture_output=True, text=True, timeout=120)
+    r = run_script([sys.executable, os.path.join(ROOT, "bench", "profile"), "l2-xconnect-64", "--seconds", "1",
+                    "--annotate", "vp::(anonymous namespace)::ethernet_input"], 120)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "ethernet_input" in r.stdout and "hottest instructions" in r.stdout and "summary:" in r.stdout
