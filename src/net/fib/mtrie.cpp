@@ -191,13 +191,14 @@ void Mtrie<K>::lookup_bulk(const K* addrs, uint32_t* out, uint32_t n) const {
   constexpr bool kMemo = kBits == 128;
   auto top48 = [addrs](uint32_t i) { return uint64_t(addrs[i] >> (kBits > 48 ? kBits - 48 : 0)); };
   uint8_t rep[256], ended[256];
+  uint8_t last = 0;  // kept in a register: reading rep[i - 1] back waits on its store every packet
   for (uint32_t i = 0; i < n; i++) {
     if constexpr (kMemo) {
       if (i && top48(i) == top48(i - 1)) {
-        rep[i] = rep[i - 1];
+        rep[i] = last;
         continue;
       }
-      rep[i] = uint8_t(i);
+      rep[i] = last = uint8_t(i);
     }
     __builtin_prefetch(&tbl24_[top24(addrs[i])]);
   }
