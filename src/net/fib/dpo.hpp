@@ -88,16 +88,17 @@ inline bool lb_resolve_single(uint32_t lb_index, uint32_t& dpo) {
   return true;
 }
 
-// Chooses a bucket and follows recursion (bounded) to a terminal Dpo.
-inline uint32_t lb_resolve(uint32_t lb_index, uint32_t hash) {
-  for (int depth = 0; depth < 4; depth++) {
-    const Lb* l = lbs().get(lb_index);
+// Chooses a bucket of l and follows recursion (bounded) to a terminal Dpo.
+inline uint32_t lb_pick(const Lb* l, uint32_t hash) {
+  for (int depth = 0;; depth++) {
     if (__builtin_expect(!l, 0)) return Dpo::make(DpoType::unreach);
     uint32_t d = l->buckets[hash & (l->n_buckets - 1)];
     if (Dpo::type(d) != DpoType::lb) return d;
-    lb_index = Dpo::index(d);
+    if (depth == 3) return Dpo::make(DpoType::drop);  // a recursion loop
+    l = lbs().get(Dpo::index(d));
   }
-  return Dpo::make(DpoType::drop);  // a recursion loop
 }
+
+inline uint32_t lb_resolve(uint32_t lb_index, uint32_t hash) { return lb_pick(lbs().get(lb_index), hash); }
 
 }  // namespace vp

@@ -50,6 +50,12 @@ void lookup_vector(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n, const K* d
   // case) reuse the previous packet's decision: no hash, no further loads.
   uint32_t last_leaf = ~1u, last_dpo = 0;
   NodeId last_next = kNoNode;
+  // The last load-balance with several buckets: under ECMP consecutive
+  // packets share it but not a bucket, and the pool walk to it is three
+  // dependent loads. Valid for this call: a worker inside a node holds off
+  // its reclamation.
+  uint32_t multi_leaf = ~1u;
+  const Lb* multi = nullptr;
   for (uint32_t i = 0; i < n; i++) {
     rte_mbuf* m = p[i];
     PktMeta& pm = meta(m);
@@ -71,41 +77,48 @@ void lookup_vector(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n, const K* d
     bool single = lb_resolve_single(leaf[i], d);
     if (!single) {
       pm.flow_hash = hash(m);
-      d = lb_resolve(leaf[i], pm.flow_hash);
+      if (leaf[i] != multi_leaf) {
+        multi_leaf = leaf[i];
+        multi = lbs().get(leaf[i]);
+      }
+      d = lb_pick(multi, pm.flow_hash);
     }
     if (__builtin_expect(restricted, 0) && Dpo::type(d) != DpoType::local) {
       pm.error = uint16_t(self.error_base + kLookupNotForwarded);
       next[i] = self.next[kLookupDrop];
       continue;
     }
-    switch (Dpo::type(d)) {
-      case DpoType::adj:
-        // Not read here: rewrite reads the adjacency anyway, and sends one
-        // that is not (or no longer) resolved to the resolver.
-        pm.adj = Dpo::index(d);
-        next[i] = self.next[kLookupRewrite];
-        break;
-      case DpoType::glean:
-        pm.adj = Dpo::index(d);
-        next[i] = self.next[kLookupResolve];
-        break;
-      case DpoType::local:
-        next[i] = self.next[kLookupLocal];
-        break;
-      case DpoType::drop:
-        pm.error = uint16_t(self.error_base + kLookupBlackhole);
-        next[i] = self.next[kLookupDrop];
-        break;
-      case DpoType::prohibit:
-        want_icmp(m, icmp.type, icmp.prohibited);
-        t.count_error(self, kLookupProhibit);
-        next[i] = self.next[kLookupIcmp];
-        break;
-      default:  // unreach: no route
-        want_icmp(m, icmp.type, icmp.no_route);
-        t.count_error(self, kLookupNoRoute);
-        next[i] = self.next[kLookupIcmp];
-        break;
+    // The common case tested first: a jump table's indirect branch costs
+    // more than one compare.
+    if (__builtin_expect(Dpo::type(d) == DpoType::adj, 1)) {
+      // Not read here: rewrite reads the adjacency anyway, and sends one
+      // that is not (or no longer) resolved to the resolver.
+      pm.adj = Dpo::index(d);
+      next[i] = self.next[kLookupRewrite];
+    } else {
+      switch (Dpo::type(d)) {
+        case DpoType::glean:
+          pm.adj = Dpo::index(d);
+          next[i] = self.next[kLookupResolve];
+          break;
+        case DpoType::local:
+          next[i] = self.next[kLookupLocal];
+          break;
+        case DpoType::drop:
+          pm.error = uint16_t(self.error_base + kLookupBlackhole);
+          next[i] = self.next[kLookupDrop];
+          break;
+        case DpoType::prohibit:
+          want_icmp(m, icmp.type, icmp.prohibited);
+          t.count_error(self, kLookupProhibit);
+          next[i] = self.next[kLookupIcmp];
+          break;
+        default:  // unreach: no route
+          want_icmp(m, icmp.type, icmp.no_route);
+          t.count_error(self, kLookupNoRoute);
+          next[i] = self.next[kLookupIcmp];
+          break;
+      }
     }
     // Only forwarding decisions are reused (errors set per-packet state).
     bool reusable = single && (next[i] == self.next[kLookupRewrite] || next[i] == self.next[kLookupLocal]);

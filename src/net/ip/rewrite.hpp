@@ -1,7 +1,7 @@
 #pragma once
 // Shared by ip4-rewrite and ip6-rewrite: the adjacency, its interface and
-// that interface's output arc, looked up once per run of packets on one
-// adjacency, and the final step that puts the Ethernet header on.
+// that interface's output arc, and the final step that puts the Ethernet
+// header on.
 #include <rte_mbuf.h>
 
 #include <cstring>
@@ -13,6 +13,13 @@
 
 namespace vp {
 
+// kRun: the vector is taken for one run on one adjacency (one_run()), and
+// a packet on the last packet's adjacency reuses its lookup. Otherwise
+// (ECMP, many next hops) every packet looks its adjacency up: there a "same
+// as the last one" test kept the lookup's results live from packet to
+// packet and made its chain of loads wait on the branch, which cost more
+// than the loads it saved (ECMP ip4-rewrite 14 -> 11 clocks without it).
+template <bool kRun>
 struct AdjCursor {
   const ArcDef& arc;  // the family's output arc
   uint32_t last = ~0u;
@@ -25,7 +32,7 @@ struct AdjCursor {
   // The packet's adjacency; false when it is missing or not resolved (the
   // neighbour went away under us).
   bool at(uint32_t adj) {
-    if (adj != last) {
+    if (!kRun || adj != last) {
       last = adj;
       a = adjs().get(adj);
       f = a ? if_fast(a->sw_if) : nullptr;
@@ -52,5 +59,11 @@ struct AdjCursor {
   }
   const char* ifname() const { return f ? f->name.c_str() : "?"; }
 };
+
+// A vector whose first, middle and last packets share an adjacency.
+inline bool one_run(rte_mbuf** p, uint32_t n) {
+  uint32_t x = meta(p[0]).adj;
+  return meta(p[n / 2]).adj == x && meta(p[n - 1]).adj == x;
+}
 
 }  // namespace vp

@@ -48,10 +48,11 @@ uint32_t fragment(rte_mbuf* m, uint32_t mtu, rte_mbuf** out, uint32_t max) {
   return nfrag;
 }
 
-void ip4_rewrite(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
+template <bool kRun>
+void rewrite(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   static const ArcDef* arc = Arcs::get().find("ip4-output");
   NodeId next[256];
-  AdjCursor c(*arc);
+  AdjCursor<kRun> c(*arc);
   for (uint32_t i = 0; i < n; i++) {
     prefetch_ahead(p, i, n);
     rte_mbuf* m = p[i];
@@ -95,6 +96,10 @@ void ip4_rewrite(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       t.trace(self, m, "tx %s adj %u ttl %u len %u", c.ifname(), pm.adj, ip->time_to_live, tl);
   }
   t.enqueue_nexts(p, next, n);
+}
+
+void ip4_rewrite(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
+  one_run(p, n) ? rewrite<true>(t, self, p, n) : rewrite<false>(t, self, p, n);
 }
 }  // namespace
 

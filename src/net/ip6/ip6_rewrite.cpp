@@ -15,10 +15,11 @@ enum Err : uint16_t { kHopLimit, kTooBig, kLocalTooBig };
 
 ArcRegistration output_arc{{.name = "ip6-output", .end_node = "interface-output", .on_tx = true}};
 
-void ip6_rewrite(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
+template <bool kRun>
+void rewrite(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   static const ArcDef* arc = Arcs::get().find("ip6-output");
   NodeId next[256];
-  AdjCursor c(*arc);
+  AdjCursor<kRun> c(*arc);
   for (uint32_t i = 0; i < n; i++) {
     prefetch_ahead(p, i, n);
     rte_mbuf* m = p[i];
@@ -54,6 +55,10 @@ void ip6_rewrite(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       t.trace(self, m, "tx %s adj %u hlim %u len %u", c.ifname(), pm.adj, ip->hop_limits, tl);
   }
   t.enqueue_nexts(p, next, n);
+}
+
+void ip6_rewrite(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
+  one_run(p, n) ? rewrite<true>(t, self, p, n) : rewrite<false>(t, self, p, n);
 }
 }  // namespace
 
