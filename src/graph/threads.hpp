@@ -10,10 +10,13 @@
 
 namespace vp {
 
-// Packets per vector unless configured. bench/run measured 64 cheapest per
-// packet on the IPv4 path (a vector's headers, metadata and frames then fit
-// in L1; grout found the same); see docs/performance.md.
-inline constexpr uint32_t kDefaultVectorSize = 64;
+// Packets per vector unless configured. bench/run (session 7): 128 costs the
+// same as 64 per packet where everything is cached (L2, IPv4 and IPv6 with
+// one route, ECMP) and less where lookups miss the caches (1M /32s 67 ->
+// 57, the IPv6 200k table 82 -> 77 in-graph, DFZ 40 -> 37): more misses
+// overlap per level. 256 costs more everywhere but on 1M /32s (grout found
+// L1 misses past 64; for us they start past 128). See docs/performance.md.
+inline constexpr uint32_t kDefaultVectorSize = 128;
 
 struct ThreadConfig {
   uint32_t workers = 0;

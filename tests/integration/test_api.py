@@ -226,11 +226,11 @@ def test_everything_the_cli_configures_the_api_configures_too(lab, tmp_path):
     c.set_rx_placement(pg, worker=0)
     c.add_memif_socket(7, str(tmp_path / "m.sock"))
     assert c.memif_sockets()[7] == str(tmp_path / "m.sock")
-    c.set_vector_size(128)
+    c.set_vector_size(256)
     c.set_idle_sleep(200)
     c.set_icmp_rate_limit(500)
     run = v.cli("show running-config")
-    for line in ("set vector-size 128", "set polling idle-sleep 200", "set ip icmp rate-limit 500", f"create memif socket id 7 filename {tmp_path / 'm.sock'}",
+    for line in ("set vector-size 256", "set polling idle-sleep 200", "set ip icmp rate-limit 500", f"create memif socket id 7 filename {tmp_path / 'm.sock'}",
                  "set interface proxy-arp loop0 enable", "enable ip6 interface loop0"):
         assert line in run, (line, run)
     assert "xconnect" not in run
