@@ -76,6 +76,9 @@ def test_lcp_scale_quick_creates_and_removes_every_mirror(tmp_path):
 
 def test_profile_samples_the_worker():
     r = run_script([sys.executable, os.path.join(ROOT, "bench", "profile"), "l2-xconnect-64", "--seconds", "1",
-                    "--annotate", "vp::(anonymous namespace)::ethernet_input"], 120)
+                    "--annotate", "vp::(anonymous namespace)::ethernet_input",
+                    "--callers", "vp::(anonymous namespace)::ethernet_input"], 120)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "ethernet_input" in r.stdout and "hottest instructions" in r.stdout and "summary:" in r.stdout
+    callers = r.stdout.split("ethernet_input: callers")[1]
+    assert "run_pending" in callers, r.stdout  # the engine's dispatch calls every node
