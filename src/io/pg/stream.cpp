@@ -450,6 +450,7 @@ uint32_t Stream::generate(rte_mempool* pool, rte_mbuf** out, uint32_t max, uint6
     }
     max = uint32_t(std::min<uint64_t>(max, s_.count - done));
   }
+  max = std::min<uint32_t>(max, 256);  // a vector at most
   if (s_.rate > 0) {
     if (!last_tsc_) last_tsc_ = now;
     tokens_ += double(now - last_tsc_) * s_.rate / double(tsc_hz());
@@ -459,7 +460,6 @@ uint32_t Stream::generate(rte_mempool* pool, rte_mbuf** out, uint32_t max, uint6
     max = std::min<uint32_t>(max, uint32_t(tokens_));
     tokens_ -= max;
   }
-  max = std::min<uint32_t>(max, 256);  // a vector at most
   if (rte_pktmbuf_alloc_bulk(pool, out, max) != 0) return 0;
   // A destination list far larger than the caches (the 200k-prefix IPv6
   // workload's) missed once per packet, one after another: pick the whole
