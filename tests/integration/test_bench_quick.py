@@ -82,3 +82,9 @@ def test_profile_samples_the_worker():
     assert "ethernet_input" in r.stdout and "hottest instructions" in r.stdout and "summary:" in r.stdout
     callers = r.stdout.split("ethernet_input: callers")[1]
     assert "run_pending" in callers, r.stdout  # the engine's dispatch calls every node
+
+
+def test_run_rejects_bad_arguments_with_one_line():
+    for args, words in ((["--rounds", "-2"], "--rounds -2"), (["--only", "ip4-1route,nope"], "no workload nope")):
+        r = run_script([sys.executable, os.path.join(ROOT, "bench", "run"), *args], 30)
+        assert r.returncode == 2 and words in r.stderr.strip().splitlines()[-1], r.stderr
