@@ -18,7 +18,7 @@
 namespace vp {
 
 std::atomic<const Ip4Mtrie*> g_fib4[kMaxFibs];
-std::atomic<const Ip6Mtrie*> g_fib6[kMaxFibs];
+std::atomic<const Lpm6*> g_fib6[kMaxFibs];
 std::array<uint8_t, size_t(RouteSource::count)> g_source_priority = {0, 1, 5, 20, 20};
 
 const char* source_name(RouteSource s) {
@@ -136,7 +136,7 @@ struct Fib<K>::Found {
 template <class K>
 struct Fib<K>::Table {
   uint32_t id;
-  std::unique_ptr<Mtrie<K>> mtrie;
+  std::unique_ptr<Lpm<K>> lpm;
   absl::flat_hash_map<K, Entry, KeyHash> by_len[kBits + 1];
   std::bitset<kBits + 1> lens;  // bit l set when by_len[l] is not empty
   size_t n = 0;
@@ -190,8 +190,8 @@ uint32_t Fib<K>::table_add(uint32_t id) {
   if (idx == tables_.size()) tables_.emplace_back();
   auto t = std::make_unique<Table>();
   t->id = id;
-  t->mtrie = std::make_unique<Mtrie<K>>(kLbNoRoute);
-  fib_ptrs<K>()[idx].store(t->mtrie.get(), std::memory_order_release);
+  t->lpm = std::make_unique<Lpm<K>>(kLbNoRoute);
+  fib_ptrs<K>()[idx].store(t->lpm.get(), std::memory_order_release);
   tables_[idx] = std::move(t);
   return idx;
 }
@@ -277,7 +277,7 @@ size_t Fib<K>::path_lists(uint32_t fib) const {
 template <class K>
 size_t Fib<K>::memory_bytes(uint32_t fib) const {
   const Table& t = *tables_.at(fib);
-  size_t b = t.mtrie->memory_bytes();
+  size_t b = t.lpm->memory_bytes();
   for (auto& m : t.by_len) b += m.capacity() * (sizeof(std::pair<K, Entry>) + 1);
   b += t.pls.size() * (sizeof(PathList) + sizeof(RoutePath) + sizeof(Lb)) + t.recursive.size() * 64;
   return b;
@@ -471,7 +471,7 @@ void Fib<K>::set_source(Table& t, K prefix, uint8_t len, RouteSource src, uint32
     m.emplace(prefix, e);
     t.lens[len] = true;
     t.n++;
-    t.mtrie->add(prefix, len, t.pls[pl].lb);
+    t.lpm->add(prefix, len, t.pls[pl].lb);
     reresolve_under(t, prefix, len);
     return;
   }
@@ -483,10 +483,10 @@ void Fib<K>::set_source(Table& t, K prefix, uint8_t len, RouteSource src, uint32
     if (m.empty()) t.lens[len] = false;
     t.n--;
     Found parent = cover(t, prefix, len);
-    t.mtrie->del(prefix, len, parent.e ? t.lb_of(*parent.e) : kLbNoRoute, parent.len);
+    t.lpm->del(prefix, len, parent.e ? t.lb_of(*parent.e) : kLbNoRoute, parent.len);
     reresolve_under(t, prefix, len);
   } else if (uint32_t lb = t.lb_of(e); lb != old_lb) {
-    t.mtrie->add(prefix, len, lb);
+    t.lpm->add(prefix, len, lb);
     reresolve_under(t, prefix, len);
   }
   if (old_pl != kNone) release(t, old_pl);

@@ -11,8 +11,9 @@
 // adjacencies; paths via a next hop that is itself routed become a pointer
 // to the load-balance of the route covering it (recursive), so every route
 // through that next hop follows a change of its cover at once (VPP's
-// prefix-independent convergence). Lookups use the table's multibit trie
-// (mtrie.hpp), whose leaves are load-balance indices.
+// prefix-independent convergence). Lookups use the table's lookup structure
+// (mtrie.hpp for IPv4, lpm6.hpp for IPv6), whose leaves are load-balance
+// indices.
 #include <array>
 #include <atomic>
 #include <cstring>
@@ -20,11 +21,13 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
 #include "infra/parse.hpp"
 #include "net/fib/dpo.hpp"
+#include "net/fib/lpm6.hpp"
 #include "net/fib/mtrie.hpp"
 
 namespace vp {
@@ -44,11 +47,14 @@ struct RoutePath {
 };
 
 inline constexpr uint32_t kMaxFibs = 4096;
+// The lookup structure of a family: the 8-bit trie for IPv4, Lpm6 for IPv6.
+template <class K>
+using Lpm = std::conditional_t<sizeof(K) == 4, Ip4Mtrie, Lpm6>;
 inline constexpr size_t kMaxPaths = 64;
 // Tables with ids from here on are internal (per-interface IPv6 link-local).
 inline constexpr uint32_t kHiddenTable = 0x80000000u;
 extern std::atomic<const Ip4Mtrie*> g_fib4[kMaxFibs];
-extern std::atomic<const Ip6Mtrie*> g_fib6[kMaxFibs];
+extern std::atomic<const Lpm6*> g_fib6[kMaxFibs];
 
 // Host-order keys from addresses and back.
 inline uint32_t fib_key4(const IpAddr& a) { return a.v4_host(); }

@@ -2,33 +2,18 @@
 
 #include <sys/mman.h>
 
-#include <bit>
 #include <cstdlib>
 #include <cstring>
 
 #include "graph/rcu.hpp"
 #include "infra/error.hpp"
+#include "net/fib/huge_map.hpp"
 
 namespace vp {
 
 namespace {
 constexpr size_t kTbl24 = size_t(1) << 24;
 constexpr size_t kChunkBytes = size_t(Mtrie<uint32_t>::kGroupsPerChunk) * 256 * sizeof(uint32_t);
-
-// Zero pages until written: an empty table (all default 0) costs no memory.
-// 2 MB aligned so that transparent hugepages can back it: lookups into a
-// table far larger than the caches would otherwise also miss the TLB at
-// every level.
-constexpr size_t kHuge = size_t(2) << 20;
-void* huge_alloc(size_t bytes) {
-  void* p = mmap(nullptr, bytes + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) fail("cannot allocate {} MB for a FIB", bytes >> 20);
-  auto a = reinterpret_cast<uintptr_t>(p), aligned = (a + kHuge - 1) & ~(kHuge - 1);
-  if (aligned > a) munmap(p, aligned - a);
-  munmap(reinterpret_cast<void*>(aligned + bytes), a + kHuge - aligned);
-  madvise(reinterpret_cast<void*>(aligned), bytes, MADV_HUGEPAGE);
-  return reinterpret_cast<void*>(aligned);
-}
 
 template <class K>
 K prefix_mask(uint8_t len) {
@@ -38,8 +23,8 @@ K prefix_mask(uint8_t len) {
 
 template <class K>
 Mtrie<K>::Mtrie(uint32_t default_value) {
-  tbl24_ = static_cast<uint32_t*>(huge_alloc(kTbl24 * sizeof(uint32_t)));
-  depth24_ = static_cast<uint8_t*>(huge_alloc(kTbl24));
+  tbl24_ = static_cast<uint32_t*>(huge_map(kTbl24 * sizeof(uint32_t)));
+  depth24_ = static_cast<uint8_t*>(huge_map(kTbl24));
   if (default_value)
     for (size_t i = 0; i < kTbl24; i++) tbl24_[i] = default_value;
 }
@@ -48,10 +33,10 @@ template <class K>
 Mtrie<K>::~Mtrie() {
   if (prefault_.joinable()) prefault_.join();
   *alive_ = false;
-  munmap(tbl24_, kTbl24 * sizeof(uint32_t));
-  munmap(depth24_, kTbl24);
+  huge_unmap(tbl24_, kTbl24 * sizeof(uint32_t));
+  huge_unmap(depth24_, kTbl24);
   for (auto& c : chunks_)
-    if (auto* p = c.load()) munmap(p, kChunkBytes);
+    if (auto* p = c.load()) huge_unmap(p, kChunkBytes);
 }
 
 template <class K>
@@ -66,7 +51,7 @@ uint32_t Mtrie<K>::alloc_group() {
   if (g / kGroupsPerChunk >= kMaxChunks) fail("FIB: out of second-level tables ({} in use)", groups_used_);
   if (g % kGroupsPerChunk == 0) {
     depth_chunks_.emplace_back(new uint8_t[size_t(kGroupsPerChunk) * 256]());
-    chunks_[g / kGroupsPerChunk].store(static_cast<uint32_t*>(huge_alloc(kChunkBytes)), std::memory_order_release);
+    chunks_[g / kGroupsPerChunk].store(static_cast<uint32_t*>(huge_map(kChunkBytes)), std::memory_order_release);
   }
   next_group_++;
   groups_used_++;
@@ -181,59 +166,22 @@ void Mtrie<K>::maybe_collapse(uint32_t* t, uint8_t* d, uint32_t i, int bits) {
 
 template <class K>
 void Mtrie<K>::lookup_bulk(const K* addrs, uint32_t* out, uint32_t n) const {
-  static_assert(std::endian::native == std::endian::little, "keys are read byte by byte");
-  // Bits [8b, 8b+8) of a key are its byte b in memory: a byte load instead
-  // of a 128-bit shift per packet and level.
-  auto byte = [addrs](uint32_t i, int shift) { return reinterpret_cast<const uint8_t*>(&addrs[i])[shift >> 3]; };
-  // IPv6: a packet with the same top 48 bits as the one before it follows
-  // that packet's walk instead of walking (a burst towards one /48 walks
-  // once); the two resolve alike when that walk ended within 48 bits.
-  constexpr bool kMemo = kBits == 128;
-  auto top48 = [addrs](uint32_t i) { return uint64_t(addrs[i] >> (kBits > 48 ? kBits - 48 : 0)); };
-  uint8_t rep[256], ended[256];
-  uint8_t last = 0;  // kept in a register: reading rep[i - 1] back waits on its store every packet
-  for (uint32_t i = 0; i < n; i++) {
-    if constexpr (kMemo) {
-      if (i && top48(i) == top48(i - 1)) {
-        rep[i] = last;
-        continue;
-      }
-      rep[i] = last = uint8_t(i);
-    }
-    __builtin_prefetch(&tbl24_[top24(addrs[i])]);
-  }
-  int shift = kBits - 32;
-  // Packets still inside the trie after each level: later levels visit only those.
+  static_assert(kBits == 32, "one level of groups below the first");
+  for (uint32_t i = 0; i < n; i++) __builtin_prefetch(&tbl24_[top24(addrs[i])]);
+  // Packets whose first-level entry points to a group: only those read a second line.
   uint8_t walk[256];
   uint32_t w = 0;
   for (uint32_t i = 0; i < n; i++) {
-    if constexpr (kMemo) {
-      if (rep[i] != i) continue;
-      ended[i] = 24;
-    }
     out[i] = load(tbl24_[top24(addrs[i])]);
     if (out[i] & kExt) {
-      __builtin_prefetch(&group(out[i] & ~kExt)[byte(i, shift)]);
+      __builtin_prefetch(&group(out[i] & ~kExt)[addrs[i] & 0xff]);
       walk[w++] = uint8_t(i);
     }
   }
-  while (__builtin_expect(w != 0, 0)) {
-    uint32_t left = 0;
-    for (uint32_t k = 0; k < w; k++) {
-      uint32_t i = walk[k];
-      out[i] = load(group(out[i] & ~kExt)[byte(i, shift)]);
-      if constexpr (kMemo) ended[i] = uint8_t(kBits - shift);
-      if (out[i] & kExt) {  // IPv6 only: IPv4 groups hold no groups
-        if (shift >= 8) __builtin_prefetch(&group(out[i] & ~kExt)[byte(i, shift - 8)]);
-        walk[left++] = uint8_t(i);
-      }
-    }
-    w = left;
-    shift -= 8;
+  for (uint32_t k = 0; k < w; k++) {
+    uint32_t i = walk[k];
+    out[i] = load(group(out[i] & ~kExt)[addrs[i] & 0xff]);
   }
-  if constexpr (kMemo)
-    for (uint32_t i = 0; i < n; i++)
-      if (rep[i] != i) out[i] = ended[rep[i]] <= 48 ? out[rep[i]] : lookup(addrs[i]);
 }
 
 template <class K>
@@ -242,6 +190,5 @@ size_t Mtrie<K>::memory_bytes() const {
 }
 
 template class Mtrie<uint32_t>;
-template class Mtrie<u128>;
 
 }  // namespace vp

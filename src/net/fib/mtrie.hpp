@@ -1,9 +1,9 @@
 #pragma once
-// Longest-prefix match for IPv4 and IPv6: a 2^24-entry first level indexed
-// by the top 24 bits of the address, then 256-entry groups, each consuming 8
-// more bits (DIR-24-8 for IPv4; 24-8-8-... for IPv6, the shape of rte_fib6's
-// trie). A leaf is a 31-bit value (a load-balance index). Keys are host-order
-// integers: uint32_t for IPv4, unsigned __int128 for IPv6.
+// Longest-prefix match for IPv4: a 2^24-entry first level indexed by the
+// top 24 bits of the address, then 256-entry groups consuming the last 8
+// (DIR-24-8). A leaf is a 31-bit value (a load-balance index). Keys are
+// host-order integers. IPv6 uses Lpm6 (lpm6.hpp): this shape, 24-8-8-...,
+// takes 258 MB and four misses per lookup on a 200k-prefix table.
 //
 // Why our own and not DPDK's: rte_lpm finds a rule by a linear scan over all
 // rules of the same length (O(n) per insert: a million /24s takes minutes),
@@ -21,8 +21,6 @@
 #include <vector>
 
 namespace vp {
-
-using u128 = unsigned __int128;
 
 template <class K>
 class Mtrie {
@@ -96,8 +94,6 @@ class Mtrie {
 };
 
 using Ip4Mtrie = Mtrie<uint32_t>;
-using Ip6Mtrie = Mtrie<u128>;
 extern template class Mtrie<uint32_t>;
-extern template class Mtrie<u128>;
 
 }  // namespace vp

@@ -30,7 +30,7 @@ void lookup_vector(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n, const K* d
   for (uint32_t i = 0; i < n;) {
     uint32_t vrf = meta(p[i]).vrf, j = i + 1;
     while (j < n && meta(p[j]).vrf == vrf) j++;
-    const Mtrie<K>* mt = nullptr;
+    const Lpm<K>* mt = nullptr;
     if (vrf < kMaxFibs) {
       if constexpr (sizeof(K) == 4)
         mt = g_fib4[vrf].load(std::memory_order_acquire);

@@ -37,7 +37,7 @@ void ip6_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   NodeId next[256];
   uint32_t last_if = kNoIf;
   const IfFast* f = nullptr;
-  const Ip6Mtrie* mt = nullptr;
+  const Lpm6* mt = nullptr;
   for (uint32_t i = 0; i < n; i++) {
     prefetch_ahead(p, i, n);
     rte_mbuf* m = p[i];

@@ -51,7 +51,7 @@ const uint8_t* find_lla(const uint8_t* opt, int32_t len, uint8_t type, bool& bad
 
 bool is_ours(const IfFast* f, uint32_t rx_if, const uint8_t* target) {
   if (std::memcmp(target, f->ip6_ll, 16) == 0) return true;
-  const Ip6Mtrie* mt = f->fib6 < kMaxFibs ? g_fib6[f->fib6].load(std::memory_order_acquire) : nullptr;
+  const Lpm6* mt = f->fib6 < kMaxFibs ? g_fib6[f->fib6].load(std::memory_order_acquire) : nullptr;
   if (!mt) return false;
   uint32_t d = lb_resolve(mt->lookup(ip6_key(target)), 0);
   return Dpo::type(d) == DpoType::local && Dpo::index(d) == rx_if;

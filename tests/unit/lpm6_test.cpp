@@ -1,0 +1,192 @@
+// Lpm6 (the IPv6 lookup structure) against a reference LPM, and under
+// concurrent lookups.
+#include "net/fib/lpm6.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+
+#include "lpm_test_util.hpp"
+
+namespace vp {
+namespace {
+
+constexpr uint32_t kDefault = 7;
+
+using Ref6 = test::RefLpm<u128, kDefault>;
+
+u128 rand128(std::mt19937_64& rng) { return u128(rng()) << 64 | rng(); }
+
+void check6(const Lpm6& t, const Ref6& r, std::mt19937_64& rng, int n, u128 base) {
+  for (int i = 0; i < n; i++) {
+    // Mostly under the base /16 so that lookups hit the deep levels.
+    u128 a = rng() % 4 ? base | (rand128(rng) >> 16) : rand128(rng);
+    ASSERT_EQ(t.lookup(a), r.lookup(a).first);
+  }
+  r.check_edges(t);
+}
+
+TEST(Lpm6, MatchesAReferenceThroughRandomNestedAddsAndDeletes) {
+  std::mt19937_64 rng(42);
+  Lpm6 t(kDefault);
+  Ref6 r;
+  const u128 base = u128(0x20010db8) << 96;
+  // Nested prefixes from /8 to /128 under a few /32s, mostly /48 and /64 as
+  // in real tables, some anywhere.
+  auto rand_prefix = [&] {
+    static const uint8_t lens[] = {12, 20, 29, 32, 36, 40, 44, 48, 48, 48, 56, 64, 64, 80, 96, 112, 127, 128};
+    uint8_t len = lens[rng() % sizeof lens];
+    u128 a = base | (u128(rng() % 4) << 96) | (rand128(rng) >> 40 & ((u128(1) << 88) - 1));
+    if (rng() % 10 == 0) a = rand128(rng);
+    return std::pair<uint8_t, u128>{len, a & Ref6::mask(len)};
+  };
+  for (int round = 0; round < 3; round++) {
+    for (int i = 0; i < 400; i++) {
+      auto [len, p] = rand_prefix();
+      uint32_t v = 100 + uint32_t(rng() % 100000);
+      r.routes[{len, p}] = v;
+      t.add(p, len, v);
+    }
+    check6(t, r, rng, 20000, base);
+    r.delete_half(t, rng);
+    check6(t, r, rng, 20000, base);
+  }
+  // ::/0 and a /128, delete and re-add.
+  t.add(0, 0, 55);
+  r.routes[{0, 0}] = 55;
+  u128 host = base | 0x1234;
+  t.add(host, 128, 56);
+  r.routes[{128, host}] = 56;
+  check6(t, r, rng, 5000, base);
+  r.routes.erase({128, host});
+  t.del(host, 128, r.lookup(host).first, r.lookup(host).second);
+  t.add(host, 128, 57);
+  r.routes[{128, host}] = 57;
+  check6(t, r, rng, 5000, base);
+}
+
+// A route alone under its first-level entry is one solo record. A second
+// one differing only in the last bit needs a node at every level below
+// (24, 30, ... 126): from /48 down, single-child levels fold into the node
+// below them, up to three per record, so the 18 levels take 4 + 4
+// records. Routes that land on folded levels unfold them; deleting
+// everything folds back.
+TEST(Lpm6, LoneRoutesAreSolosAndChainsFold) {
+  Lpm6 t(kDefault);
+  Ref6 r;
+  const u128 host = u128(0x20010db8) << 96 | 2;
+  auto add = [&](u128 p, uint8_t len, uint32_t v) {
+    t.add(p, len, v);
+    r.routes[{len, p & Ref6::mask(len)}] = v;
+  };
+  auto del = [&](u128 p, uint8_t len) {
+    r.routes.erase({len, p & Ref6::mask(len)});
+    auto [pv, pl] = r.lookup(p, len);
+    t.del(p, len, pv, pl);
+  };
+  auto check = [&] {
+    for (u128 a : {host, host | 1, host + 2, host - 1, host ^ (u128(1) << 40), host ^ (u128(1) << 70),
+                   host ^ (u128(1) << 90), host ^ (u128(1) << 100)})
+      ASSERT_EQ(t.lookup(a), r.lookup(a).first);
+    u128 a[8] = {host,
+                 host | 1,
+                 host + 2,
+                 host - 1,
+                 host ^ (u128(1) << 40),
+                 host ^ (u128(1) << 70),
+                 host ^ 4,
+                 host ^ (u128(1) << 100)};
+    uint32_t out[8];
+    t.lookup_bulk(a, out, 8);
+    for (int i = 0; i < 8; i++) ASSERT_EQ(out[i], r.lookup(a[i]).first) << i;
+  };
+  add(host, 128, 9);
+  EXPECT_EQ(t.records_in_use(), 1u);
+  EXPECT_EQ(t.leaves_in_use(), 0u);
+  add(host | 1, 128, 10);
+  EXPECT_EQ(t.records_in_use(), 8u);
+  check();
+  // On folded levels: a /64 and a /100 above both hosts, a /128 beside them.
+  add(host, 64, 11);
+  check();
+  add(host, 100, 12);
+  check();
+  add(host ^ (u128(1) << 70), 128, 13);
+  check();
+  for (uint8_t len : {64, 100}) {
+    del(host, len);
+    check();
+  }
+  del(host ^ (u128(1) << 70), 128);
+  check();
+  EXPECT_EQ(t.records_in_use(), 8u);
+  del(host | 1, 128);
+  EXPECT_EQ(t.records_in_use(), 1u);
+  EXPECT_EQ(t.leaves_in_use(), 0u);
+  del(host, 128);
+  EXPECT_EQ(t.records_in_use(), 0u);
+  EXPECT_EQ(t.lookup(host), kDefault);
+}
+
+TEST(Lpm6, BulkLookupEqualsSingleLookups) {
+  Lpm6 t(kDefault);
+  std::mt19937_64 rng(1);
+  const u128 base = u128(0x2a00) << 112;
+  for (int i = 0; i < 3000; i++) t.add(base | (rand128(rng) >> 20), uint8_t(29 + rng() % 100), 1 + rng() % 1000);
+  u128 a[256];
+  uint32_t out[256];
+  for (auto& x : a) x = base | (rand128(rng) >> 20);
+  t.lookup_bulk(a, out, 256);
+  for (int i = 0; i < 256; i++) EXPECT_EQ(out[i], t.lookup(a[i]));
+}
+
+// Runs of destinations in one /48 walk once: the rest of the run takes the
+// first one's result, unless its walk went below /48 (a /56 or a /128 under
+// the /48), where each is looked up on its own. Bulk results equal the
+// reference whatever the runs.
+TEST(Lpm6, RunsOfDestinationsInOneSlash48WalkOnce) {
+  std::mt19937_64 rng(56);
+  Lpm6 t(kDefault);
+  Ref6 r;
+  const u128 base = u128(0x2a00) << 112;
+  std::vector<u128> nets;
+  for (int i = 0; i < 300; i++) {
+    u128 p = (base | (rand128(rng) >> 24)) & Ref6::mask(48);
+    nets.push_back(p);
+    r.routes[{48, p}] = 100 + uint32_t(i);
+    t.add(p, 48, 100 + uint32_t(i));
+    if (i % 3 == 0) {  // something longer under a third of them
+      uint8_t len = i % 2 ? 56 : 128;
+      u128 q = (p | (rand128(rng) >> 48)) & Ref6::mask(len);
+      r.routes[{len, q}] = 5000 + uint32_t(i);
+      t.add(q, len, 5000 + uint32_t(i));
+    }
+  }
+  t.add(base, 16, 9);
+  r.routes[{16, base}] = 9;
+  u128 a[256];
+  uint32_t out[256];
+  for (int round = 0; round < 200; round++) {
+    for (int i = 0; i < 256;) {  // runs of 1-40 destinations in one /48 (or a /56 inside it)
+      u128 net = nets[rng() % nets.size()];
+      for (int k = int(1 + rng() % 40); k > 0 && i < 256; k--)
+        a[i++] = net | (rng() % 2 ? rand128(rng) >> 48 : (rand128(rng) >> 56));
+    }
+    t.lookup_bulk(a, out, 256);
+    for (int i = 0; i < 256; i++) ASSERT_EQ(out[i], r.lookup(a[i]).first) << i;
+  }
+}
+
+// /64s under /48s, 300k adds and deletes (lpm_test_util.hpp): nodes and solos
+// are built, replaced by copies, folded and reused under the reader.
+TEST(Lpm6, ConcurrentReadersNeverSeeAWrongOrFreedEntry) {
+  Lpm6 t(kDefault);
+  const u128 base = u128(0x20010db8) << 96;
+  auto key = [&](uint32_t x) { return base | u128(x & 0xf) << 80 | u128(x >> 4 & 0xfff) << 64; };
+  test::churn_under_reader(t, 300000, 64, 48, key, ~u128(0) >> 64);
+}
+
+}  // namespace
+}  // namespace vp
