@@ -144,14 +144,15 @@ TEST(Lpm6, BulkLookupEqualsSingleLookups) {
 
 // Runs of destinations in one /48 walk once: the rest of the run takes the
 // first one's result, unless its walk went below /48 (a /56 or a /128 under
-// the /48), where each is looked up on its own. Bulk results equal the
-// reference whatever the runs.
+// the /48), where each is looked up on its own, or is towards the very
+// same address (a flow to a host). Bulk results equal the reference
+// whatever the runs.
 TEST(Lpm6, RunsOfDestinationsInOneSlash48WalkOnce) {
   std::mt19937_64 rng(56);
   Lpm6 t(kDefault);
   Ref6 r;
   const u128 base = u128(0x2a00) << 112;
-  std::vector<u128> nets;
+  std::vector<u128> nets, deep;
   for (int i = 0; i < 300; i++) {
     u128 p = (base | (rand128(rng) >> 24)) & Ref6::mask(48);
     nets.push_back(p);
@@ -162,6 +163,7 @@ TEST(Lpm6, RunsOfDestinationsInOneSlash48WalkOnce) {
       u128 q = (p | (rand128(rng) >> 48)) & Ref6::mask(len);
       r.routes[{len, q}] = 5000 + uint32_t(i);
       t.add(q, len, 5000 + uint32_t(i));
+      deep.push_back(q);
     }
   }
   t.add(base, 16, 9);
@@ -169,10 +171,15 @@ TEST(Lpm6, RunsOfDestinationsInOneSlash48WalkOnce) {
   u128 a[256];
   uint32_t out[256];
   for (int round = 0; round < 200; round++) {
-    for (int i = 0; i < 256;) {  // runs of 1-40 destinations in one /48 (or a /56 inside it)
-      u128 net = nets[rng() % nets.size()];
+    for (int i = 0; i < 256;) {
+      // Runs of 1-40 destinations in one /48 (or a /56 inside it), or of
+      // one address: a host route's, or another in the same /48.
+      u128 net = nets[rng() % nets.size()], one = 0;
+      const int kind = int(rng() % 4);
+      if (kind == 2) one = deep[rng() % deep.size()];
+      if (kind == 3) one = net | (rand128(rng) >> 48);
       for (int k = int(1 + rng() % 40); k > 0 && i < 256; k--)
-        a[i++] = net | (rng() % 2 ? rand128(rng) >> 48 : (rand128(rng) >> 56));
+        a[i++] = one ? one : net | (rng() % 2 ? rand128(rng) >> 48 : (rand128(rng) >> 56));
     }
     t.lookup_bulk(a, out, 256);
     for (int i = 0; i < 256; i++) ASSERT_EQ(out[i], r.lookup(a[i]).first) << i;

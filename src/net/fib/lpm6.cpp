@@ -464,8 +464,10 @@ void Lpm6::lookup_bulk(const u128* addrs, uint32_t* out, uint32_t n) const {
     nl += !solo;
   }
   for (uint32_t k = 0; k < nl; k++) out[walk[k]] = leaves[out[walk[k]]];
+  // A run's later packets towards the very same address (a flow to a
+  // host route) share the result however deep the walk went.
   for (uint32_t i = 0; i < n; i++)
-    if (rep[i] != i) out[i] = decided[rep[i]] <= 48 ? out[rep[i]] : lookup(addrs[i]);
+    if (rep[i] != i) out[i] = decided[rep[i]] <= 48 || addrs[i] == addrs[rep[i]] ? out[rep[i]] : lookup(addrs[i]);
 }
 
 size_t Lpm6::memory_bytes() const {
