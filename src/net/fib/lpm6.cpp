@@ -113,22 +113,26 @@ Lpm6::Slot Lpm6::build(u128 p, int level, uint32_t inherited) {
   for (auto& v : val) v = inherited;
   const int end = level + kStride;
   for (it = first; in(it); ++it) {
-    const int len = it->first.len;
-    const uint32_t s = slot(it->first.prefix, level);
-    if (len > end) {
-      deep[s] = true;
-      continue;
-    }
-    for (uint32_t k = s; k < s + (1u << (end - len)); k++)
-      if (depth[k] <= len) {
-        val[k] = it->second;
-        depth[k] = uint8_t(len);
-      }
+    if (it->first.len > end)
+      deep[slot(it->first.prefix, level)] = true;
+    else
+      paint(it->first, it->second, level, val, depth);
   }
   Slot slots[64];
   for (uint32_t k = 0; k < 64; k++)
     slots[k] = deep[k] ? build(slot_prefix(p, level, k), end, val[k]) : Slot{false, val[k], {}};
   return node_slot(slots, level, inherited);
+}
+
+// Route k (longer than `level`, ending within the node at `level`) onto the
+// node's slot values, where no longer route painted them.
+void Lpm6::paint(const Key& k, uint32_t value, int level, uint32_t* val, uint8_t* depth) {
+  const uint32_t s = slot(k.prefix, level), n = 1u << (level + kStride - k.len);
+  for (uint32_t i = s; i < s + n; i++)
+    if (depth[i] <= k.len) {
+      val[i] = value;
+      depth[i] = k.len;
+    }
 }
 
 // A node holding these slots, or, from /48 down, when only one slot goes on
@@ -196,16 +200,6 @@ void Lpm6::retire_subtree(const Slot& s) {
   retire_node(s.r);
 }
 
-// The value of slot k's region from routes ending inside the node (longer
-// than `level`, at most level + 6), or the node's own inherited value.
-uint32_t Lpm6::slot_inherited(u128 sp, int level, uint32_t node_inherited) const {
-  for (int len = std::min(level + kStride, 128); len > level; len--) {
-    auto it = routes_.find(Key{sp & mask(len), uint8_t(len)});
-    if (it != routes_.end()) return it->second;
-  }
-  return node_inherited;
-}
-
 int Lpm6::deeper_routes(u128 p, int level, int stop) const {
   const u128 last = p | ~mask(level);
   int n = 0;
@@ -235,10 +229,26 @@ Lpm6::Slot Lpm6::rebuild_path(const Slot& old, u128 p, int level, uint32_t inher
   }
   const uint32_t s = slot(q, level);
   if (len <= level + kStride) {
-    for (uint32_t k = s; k < s + (1u << (level + kStride - len)); k++) {
+    // The slots q/len covers, rebuilt. What they inherit: the longest
+    // route of this node's levels covering all of them (q/len itself, or
+    // shorter), then the routes of those levels inside q/len.
+    uint32_t val[64], base = inherited;
+    uint8_t depth[64] = {};
+    for (int l = len; l > level; l--) {
+      auto it = routes_.find(Key{q & mask(l), uint8_t(l)});
+      if (it != routes_.end()) {
+        base = it->second;
+        break;
+      }
+    }
+    const uint32_t n = 1u << (level + kStride - len);
+    for (uint32_t k = s; k < s + n; k++) val[k] = base;
+    const u128 last = q | ~mask(len);
+    for (auto it = routes_.lower_bound(Key{q, uint8_t(len + 1)}); it != routes_.end() && it->first.prefix <= last; ++it)
+      if (it->first.len <= level + kStride) paint(it->first, it->second, level, val, depth);
+    for (uint32_t k = s; k < s + n; k++) {
       retire_subtree(slots[k]);
-      u128 sp = slot_prefix(p, level, k);
-      slots[k] = build(sp, level + kStride, slot_inherited(sp, level, inherited));
+      slots[k] = build(slot_prefix(p, level, k), level + kStride, val[k]);
     }
   } else {
     // The route is below this slot, so what the slot inherits is unchanged.

@@ -111,7 +111,7 @@ class Lpm6 {
   Slot rebuild_path(const Slot& old, u128 p, int level, uint32_t inherited, u128 q, uint8_t len);
   Slot node_slot(const Slot* slots, int level, uint32_t inherited);
   Rec make_node(const Slot* slots, uint32_t inherited);
-  uint32_t slot_inherited(u128 slot_prefix, int level, uint32_t node_inherited) const;
+  static void paint(const Key& k, uint32_t value, int level, uint32_t* val, uint8_t* depth);
   int deeper_routes(u128 p, int level, int stop) const;
   void unpack(const Rec& node, Slot* slots) const;
   void retire_node(const Rec& node);  // its arrays, not its children's
