@@ -15,8 +15,10 @@ constexpr uint32_t kDirectSize = 1u << Lpm6::kDirect;
 constexpr uint64_t kSolo = uint64_t(1) << 56;
 
 u128 mask(int len) { return len <= 0 ? 0 : len >= 128 ? ~u128(0) : ~u128(0) << (128 - len); }
-// Bits [level, level + 6) of a (zeros past bit 128).
-uint32_t slot(u128 a, int level) { return uint32_t(uint64_t((a << level) >> 64) >> 58); }
+// The 64 bits of a from bit `level` on (zeros past bit 128).
+uint64_t window(u128 a, uint32_t level) { return uint64_t((a << level) >> 64); }
+// Bits [level, level + 6) of a.
+uint32_t slot(u128 a, int level) { return uint32_t(window(a, uint32_t(level)) >> 58); }
 // The region of slot k of the node at `level` under prefix p.
 u128 slot_prefix(u128 p, int level, uint32_t k) {
   int end = level + Lpm6::kStride;
@@ -35,12 +37,11 @@ Lpm6::Rec with_skips(Lpm6::Rec r, uint32_t n, uint64_t g) {
            uint64_t(n) << kSkipShift;
   return r;
 }
-// The 64 bits of a from bit `level` on.
-uint64_t window(u128 a, uint32_t level) { return uint64_t((a << level) >> 64); }
 // Whether a window's first `bits` bits (0-18) equal g.
 bool guard_ok(uint64_t win, uint32_t bits, uint32_t g) { return ((win >> 1) >> (63 - bits)) == g; }
 // A solo's prefix matches a: the shift is masked so that a node's bytes,
-// read as a solo by the branch-free bulk lookup, compute garbage, not UB.
+// read as a solo where the bulk lookup computes both sides of a select,
+// give garbage, not UB.
 uint32_t solo_value(const Lpm6::Rec& r, u128 a) {
   u128 pre = u128(r.w[0]) << 64 | r.w[1];
   uint32_t shift = (128 - uint32_t(r.w[3] & 0xff)) & 127;
@@ -270,8 +271,8 @@ void Lpm6::set_direct(uint32_t i, const Slot& s) {
   published_leaves_ = retired_leaves_.size();
 }
 
-template <class F>
-void Lpm6::update(F&& f) {
+template <class F, class Undo>
+void Lpm6::update(F&& f, Undo&& undo) {
   try {
     f();
   } catch (...) {
@@ -280,6 +281,7 @@ void Lpm6::update(F&& f) {
     retired_recs_.resize(published_recs_);
     retired_leaves_.resize(published_leaves_);
     flush_retired();
+    undo();
     throw;
   }
   flush_retired();
@@ -336,22 +338,21 @@ void Lpm6::add(u128 prefix, uint8_t len, uint32_t value) {
   if (len > 128) fail("prefix length {} out of range", len);
   prefix &= mask(len);
   const Key k{prefix, len};
-  if (len <= kDirect) {
-    routes_[k] = value;
-    return update([&] { repaint(prefix, len, value, len, [len](uint8_t l) { return l <= len; }); });
-  }
   auto [it, fresh] = routes_.try_emplace(k, value);
   const uint32_t before = it->second;
   it->second = value;
-  try {
-    update([&] { change(prefix, len); });
-  } catch (...) {
+  // A route of /24 or shorter that fails part way keeps the entries already
+  // repainted, so it stays in the map.
+  auto undo = [&] {
+    if (len <= kDirect) return;
     if (fresh)
       routes_.erase(k);
     else
       routes_[k] = before;
-    throw;
-  }
+  };
+  if (len <= kDirect)
+    return update([&] { repaint(prefix, len, value, len, [len](uint8_t l) { return l <= len; }); }, undo);
+  update([&] { change(prefix, len); }, undo);
 }
 
 void Lpm6::del(u128 prefix, uint8_t len, uint32_t parent_value, uint8_t parent_len) {
@@ -362,14 +363,12 @@ void Lpm6::del(u128 prefix, uint8_t len, uint32_t parent_value, uint8_t parent_l
   if (it == routes_.end()) return;
   const uint32_t before = it->second;
   routes_.erase(it);
+  auto undo = [&] {
+    if (len > kDirect) routes_[k] = before;
+  };
   if (len <= kDirect)
-    return update([&] { repaint(prefix, len, parent_value, parent_len, [len](uint8_t l) { return l == len; }); });
-  try {
-    update([&] { change(prefix, len); });
-  } catch (...) {
-    routes_[k] = before;
-    throw;
-  }
+    return update([&] { repaint(prefix, len, parent_value, parent_len, [len](uint8_t l) { return l == len; }); }, undo);
+  update([&] { change(prefix, len); }, undo);
 }
 
 uint32_t Lpm6::lookup(u128 a) const { return walk_from(load_direct(top(a)), kDirect, a); }
@@ -423,18 +422,19 @@ void Lpm6::lookup_bulk(const u128* addrs, uint32_t* out, uint32_t n) const {
   }
   const Rec* recs = recs_.base;
   // Down to /48 no level is folded, so every packet of a round is at the
-  // same level. Per level only what decides whether to go on: the slot's
-  // bit in the children map and the child's rank. What a stopped packet resolves to is
-  // worked out once, after the walk, so the level loop stays short and has
-  // no branch on what each packet finds (children, solos and leaves mix at
-  // every level of a large table). A solo's first word is never read as a
-  // children map: its kind clears `child`.
-  auto level_pass = [&](int level, auto bits) {
+  // same level, and its bits are in the address's high word. Per level only
+  // what decides whether to go on: the slot's bit in the children map and
+  // the child's rank. What a stopped packet resolves to is worked out once,
+  // after the walk, so the level loop stays short and has no branch on what
+  // each packet finds (children, solos and leaves mix at every level of a
+  // large table). A solo's first word is never read as a children map: its
+  // kind clears `child`.
+  for (int level = kDirect; w && level < kFoldFrom; level += kStride) {
     uint32_t left = 0;
     for (uint32_t k = 0; k < w; k++) {
       const uint32_t i = walk[k], c = cur[i];
       const Rec& r = recs[c];
-      const uint32_t s = bits(i);
+      const uint32_t s = uint32_t((high[i] << level) >> 58);
       const uint64_t w0 = r.w[0];
       const uint32_t child = uint32_t(w0 >> s) & ~uint32_t(r.w[3] >> 56);
       const uint32_t next = uint32_t(r.w[2]) + uint32_t(std::popcount(w0 & upto(s))) - 1;
@@ -448,9 +448,7 @@ void Lpm6::lookup_bulk(const u128* addrs, uint32_t* out, uint32_t n) const {
       nd += ~child & 1;
     }
     w = left;
-  };
-  for (int level = kDirect; w && level < kFoldFrom; level += kStride)
-    level_pass(level, [&, level](uint32_t i) { return uint32_t((high[i] << level) >> 58); });
+  }
   // Past /48 (routes longer than the public table's, levels may be folded
   // there): one packet at a time.
   for (uint32_t k = 0; k < w; k++) {

@@ -6,12 +6,15 @@
 // starts. A node's children sit side by side in one array and its leaves in
 // another, so the rank of a slot (a popcount) finds either. A slot whose
 // subtree holds a single route points to a "solo" record (that prefix, its
-// value and the value of the rest) instead of a chain of nodes.
+// value and the value of the rest) instead of a chain of nodes. From /48
+// down, a level with a single child node is folded into that node (up to
+// three, checked by a guard of their bits), so host routes sit a few
+// records deep rather than a level per 6 bits.
 //
 // Why not the 8-bit trie IPv4 uses: on a 200k-prefix table that trie
-// takes 258 MB and four cache misses to DRAM per lookup; this structure
-// takes about 10 MB, small enough to stay in the last-level cache
-// (docs/performance.md has the figures).
+// takes 258 MB and four lines per lookup; this structure takes about
+// 10 MB and 3.8 lines (docs/performance.md has the figures; inside the
+// graph both still miss to DRAM on this machine).
 //
 // Updates: the main thread is the only writer. Records are never changed
 // once published: an update copies the path from the first level down to
@@ -65,9 +68,11 @@ class Lpm6 {
   uint32_t leaves_in_use() const { return leaves_.used; }
 
   // 32 bytes. A node: children map, leaf-run map, first child | first leaf
-  // << 32, inherited value (what the node's region resolves to above its
-  // own level). A solo: prefix (high, low), value | the rest's value << 32,
-  // length. The kind is the top byte of the last word.
+  // << 32, and a last word of inherited value (bits 0-31: what the node's
+  // region resolves to above its own level), guard (32-49) and number
+  // (50-51) of folded levels. A solo: prefix (high, low), value | the
+  // rest's value << 32, length. The kind (1: solo) is the top byte of the
+  // last word.
   struct alignas(32) Rec {
     uint64_t w[4];
   };
@@ -124,9 +129,9 @@ class Lpm6 {
   void repaint(u128 prefix, uint8_t len, uint32_t value, uint8_t new_len, Take take);
   uint32_t inherited(uint32_t i) const;  // what first-level entry i resolves to outside its routes
   // Runs one change; frees what it replaced once published, and only that
-  // when it fails part way (out of node memory).
-  template <class F>
-  void update(F&& f);
+  // when it fails part way (out of node memory), then runs `undo`.
+  template <class F, class Undo>
+  void update(F&& f, Undo&& undo);
   void flush_retired();
 
   uint32_t* direct_;
