@@ -48,6 +48,12 @@ uint32_t solo_value(const Lpm6::Rec& r, u128 a) {
   return ((a ^ pre) >> shift) == 0 ? uint32_t(r.w[2]) : uint32_t(r.w[2] >> 32);
 }
 uint64_t upto(uint32_t s) { return (uint64_t(2) << s) - 1; }  // bits 0..s
+// c ? a : b without a branch: gcc turns the ternary into one in the bulk
+// lookup's level loop, where children and stops mix unpredictably.
+uint32_t select(uint32_t c, uint32_t a, uint32_t b) {
+  asm("test %1, %1\n\tcmovnz %2, %0" : "+r"(b) : "r"(c), "r"(a) : "cc");
+  return b;
+}
 
 }  // namespace
 
@@ -388,64 +394,62 @@ uint32_t Lpm6::walk_from(uint32_t e, uint32_t level, u128 a) const {
   return e;
 }
 
-void Lpm6::lookup_bulk(const u128* addrs, uint32_t* out, uint32_t n) const {
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bulk(const u128* addrs, uint32_t* out,
+                                                                                   uint32_t n) const {
   // A packet with the same top 48 bits as the one before it follows that
   // packet's walk instead of walking (a burst towards one /48 walks once);
   // the two resolve alike when that walk was decided within 48 bits.
-  auto top48 = [addrs](uint32_t i) { return uint64_t(addrs[i] >> 80); };
-  uint8_t rep[256], decided[256];
-  uint8_t last = 0;  // kept in a register: reading rep[i - 1] back waits on its store every packet
+  uint8_t rep[256], walkers[256], decided[256], at[256];
+  uint32_t cur[256], m = 0;
+  uint64_t high[256], prev = ~uint64_t(0);
+  bool shared = false;
   for (uint32_t i = 0; i < n; i++) {
-    if (i && top48(i) == top48(i - 1)) {
-      rep[i] = last;
+    const uint64_t h = uint64_t(addrs[i] >> 64);
+    if ((h >> 16) == prev) {
+      rep[i] = walkers[m - 1];
+      shared = true;
       continue;
     }
-    rep[i] = last = uint8_t(i);
-    __builtin_prefetch(&direct_[top(addrs[i])]);
+    prev = h >> 16;
+    rep[i] = walkers[m++] = uint8_t(i);
+    high[i] = h;
+    __builtin_prefetch(&direct_[h >> (64 - kDirect)]);
   }
-  // Packets still walking after each level; those that stopped (on a solo
-  // or a node's leaf), with the level they stopped at.
-  uint8_t walk[256], done[256], at[256];
-  uint32_t cur[256], w = 0, nd = 0;
-  uint64_t high[256];
-  for (uint32_t i = 0; i < n; i++) {
-    if (rep[i] != i) continue;
-    uint32_t e = load_direct(top(addrs[i]));
+  // Packets whose first-level entry points to a record walk on.
+  uint8_t walk[256];
+  uint32_t w = 0;
+  const Rec* recs = recs_.base;
+  for (uint32_t k = 0; k < m; k++) {
+    const uint32_t i = walkers[k], e = load_direct(uint32_t(high[i] >> (64 - kDirect)));
     out[i] = e;
     decided[i] = kDirect;
-    if (e & kRef) {
-      cur[i] = e & ~kRef;
-      high[i] = uint64_t(addrs[i] >> 64);
-      __builtin_prefetch(&recs_.base[cur[i]]);
-      walk[w++] = uint8_t(i);
-    }
+    cur[i] = e & ~kRef;
+    if (e & kRef) __builtin_prefetch(&recs[e & ~kRef]);
+    walk[w] = uint8_t(i);
+    w += e >> 31;
   }
-  const Rec* recs = recs_.base;
   // Down to /48 no level is folded, so every packet of a round is at the
   // same level, and its bits are in the address's high word. Per level only
   // what decides whether to go on: the slot's bit in the children map and
-  // the child's rank. What a stopped packet resolves to is worked out once,
-  // after the walk, so the level loop stays short and has no branch on what
-  // each packet finds (children, solos and leaves mix at every level of a
-  // large table). A solo's first word is never read as a children map: its
-  // kind clears `child`.
-  for (int level = kDirect; w && level < kFoldFrom; level += kStride) {
+  // the child's rank, both from the map shifted so that the slot's bit is
+  // its top bit. Where a packet stopped (on a solo or a node's leaf) is
+  // worked out once, after the walk, so the level loop stays short and has
+  // no branch on what each packet finds (children, solos and leaves mix at
+  // every level of a large table). A solo's first word is never read as a
+  // children map: its kind clears `child`.
+  for (uint32_t level = kDirect; w && level < kFoldFrom; level += kStride) {
     uint32_t left = 0;
     for (uint32_t k = 0; k < w; k++) {
       const uint32_t i = walk[k], c = cur[i];
       const Rec& r = recs[c];
-      const uint32_t s = uint32_t((high[i] << level) >> 58);
-      const uint64_t w0 = r.w[0];
-      const uint32_t child = uint32_t(w0 >> s) & ~uint32_t(r.w[3] >> 56);
-      const uint32_t next = uint32_t(r.w[2]) + uint32_t(std::popcount(w0 & upto(s))) - 1;
-      const uint32_t to = c ^ ((c ^ next) & (0u - (child & 1)));  // not a ternary: gcc makes it a branch
+      const uint64_t t = r.w[0] << (~(high[i] << level) >> 58);  // 63 - slot
+      const uint32_t child = uint32_t(t >> 63) & ~uint32_t(r.w[3] >> 56);
+      const uint32_t to = select(child, uint32_t(r.w[2]) + uint32_t(std::popcount(t)) - 1, c);
       cur[i] = to;
       __builtin_prefetch(&recs[to]);
       at[i] = uint8_t(level);
       walk[left] = uint8_t(i);
-      left += child & 1;
-      done[nd] = uint8_t(i);
-      nd += ~child & 1;
+      left += child;
     }
     w = left;
   }
@@ -456,15 +460,17 @@ void Lpm6::lookup_bulk(const u128* addrs, uint32_t* out, uint32_t n) const {
     out[i] = walk_from(kRef | cur[i], kFoldFrom, addrs[i]);
     decided[i] = 128;
   }
-  // Stopped packets: a solo's value, or the index of a node's leaf, read next.
+  // Stopped packets (still marked as a reference): a solo's value, or the
+  // index of a node's leaf, read next.
   const uint32_t* leaves = leaves_.base;
   uint32_t nl = 0;
-  for (uint32_t k = 0; k < nd; k++) {
-    const uint32_t i = done[k];
+  for (uint32_t k = 0; k < m; k++) {
+    const uint32_t i = walkers[k];
+    if (!(out[i] & kRef)) continue;
     const Rec& r = recs[cur[i]];
-    const uint32_t s = slot(addrs[i], at[i]);
     const bool solo = is_solo(r);
-    const uint32_t li = solo ? 0 : uint32_t(r.w[2] >> 32) + uint32_t(std::popcount(r.w[1] & upto(s))) - 1;
+    const uint32_t li =
+        solo ? 0 : uint32_t(r.w[2] >> 32) + uint32_t(std::popcount(r.w[1] << (~(high[i] << at[i]) >> 58))) - 1;
     __builtin_prefetch(&leaves[li]);
     out[i] = solo ? solo_value(r, addrs[i]) : li;
     decided[i] = uint8_t(solo ? r.w[3] & 0xff : at[i] + kStride);
@@ -474,8 +480,9 @@ void Lpm6::lookup_bulk(const u128* addrs, uint32_t* out, uint32_t n) const {
   for (uint32_t k = 0; k < nl; k++) out[walk[k]] = leaves[out[walk[k]]];
   // A run's later packets towards the very same address (a flow to a
   // host route) share the result however deep the walk went.
-  for (uint32_t i = 0; i < n; i++)
-    if (rep[i] != i) out[i] = decided[rep[i]] <= 48 || addrs[i] == addrs[rep[i]] ? out[rep[i]] : lookup(addrs[i]);
+  if (shared)
+    for (uint32_t i = 0; i < n; i++)
+      if (rep[i] != i) out[i] = decided[rep[i]] <= 48 || addrs[i] == addrs[rep[i]] ? out[rep[i]] : lookup(addrs[i]);
 }
 
 size_t Lpm6::memory_bytes() const {
