@@ -25,6 +25,11 @@ u128 slot_prefix(u128 p, int level, uint32_t k) {
   return end <= 128 ? p | u128(k) << (128 - end) : p | u128(k >> (end - 128));
 }
 bool is_solo(const Lpm6::Rec& r) { return r.w[3] & kSolo; }
+// A node's second word marks where each run of equal leaves starts among
+// its leaf slots, and which of its children are solos among its child
+// slots: the bulk walk stops as it reaches a solo instead of spending a
+// round finding out (most walks of a large table end on one).
+uint64_t leaf_runs(const Lpm6::Rec& node) { return node.w[1] & ~node.w[0]; }
 // A node's folded levels: single-child levels above it whose other slots
 // all resolve to its inherited value, folded into the node: how many, and
 // the bits an address must have there (the first level's highest).
@@ -173,6 +178,7 @@ Lpm6::Rec Lpm6::make_node(const Slot* slots, uint32_t inherited) {
   for (uint32_t k = 0; k < 64; k++) {
     if (slots[k].rec) {
       children |= uint64_t(1) << k;
+      if (is_solo(slots[k].r)) runs |= uint64_t(1) << k;
       kids[nk++] = slots[k].r;
     } else if (nv == 0 || vals[nv - 1] != slots[k].leaf) {
       runs |= uint64_t(1) << k;
@@ -191,13 +197,13 @@ void Lpm6::unpack(const Rec& node, Slot* slots) const {
     if (node.w[0] >> k & 1)
       slots[k] = {true, 0, recs_.base[kb + std::popcount(node.w[0] & upto(k)) - 1]};
     else
-      slots[k] = {false, leaves_.base[vb + std::popcount(node.w[1] & upto(k)) - 1], {}};
+      slots[k] = {false, leaves_.base[vb + std::popcount(leaf_runs(node) & upto(k)) - 1], {}};
   }
 }
 
 void Lpm6::retire_node(const Rec& node) {
   if (uint32_t n = uint32_t(std::popcount(node.w[0]))) retired_recs_.push_back({uint32_t(node.w[2]), n});
-  if (uint32_t n = uint32_t(std::popcount(node.w[1]))) retired_leaves_.push_back({uint32_t(node.w[2] >> 32), n});
+  if (uint32_t n = uint32_t(std::popcount(leaf_runs(node)))) retired_leaves_.push_back({uint32_t(node.w[2] >> 32), n});
 }
 
 void Lpm6::retire_subtree(const Slot& s) {
@@ -388,7 +394,7 @@ uint32_t Lpm6::walk_from(uint32_t e, uint32_t level, u128 a) const {
     if (!guard_ok(win, bits, guard(r))) return uint32_t(r.w[3]);
     level += bits;
     const uint32_t s = uint32_t((win << bits) >> 58);
-    if (!(r.w[0] >> s & 1)) return leaves_.base[uint32_t(r.w[2] >> 32) + std::popcount(r.w[1] & upto(s)) - 1];
+    if (!(r.w[0] >> s & 1)) return leaves_.base[uint32_t(r.w[2] >> 32) + std::popcount(leaf_runs(r) & upto(s)) - 1];
     e = kRef | (uint32_t(r.w[2]) + std::popcount(r.w[0] & upto(s)) - 1);
   }
   return e;
@@ -432,24 +438,26 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bu
   // same level, and its bits are in the address's high word. Per level only
   // what decides whether to go on: the slot's bit in the children map and
   // the child's rank, both from the map shifted so that the slot's bit is
-  // its top bit. Where a packet stopped (on a solo or a node's leaf) is
+  // its top bit; a packet stops as it reaches a solo (flagged in the
+  // leaf-run map). Where a packet stopped (on a solo or a node's leaf) is
   // worked out once, after the walk, so the level loop stays short and has
   // no branch on what each packet finds (children, solos and leaves mix at
-  // every level of a large table). A solo's first word is never read as a
-  // children map: its kind clears `child`.
+  // every level of a large table). A solo that a first-level entry points
+  // to is read as a node once: its kind clears `child`.
   for (uint32_t level = kDirect; w && level < kFoldFrom; level += kStride) {
     uint32_t left = 0;
     for (uint32_t k = 0; k < w; k++) {
       const uint32_t i = walk[k], c = cur[i];
       const Rec& r = recs[c];
-      const uint64_t t = r.w[0] << (~(high[i] << level) >> 58);  // 63 - slot
+      const uint32_t up = uint32_t(~(high[i] << level) >> 58);  // 63 - slot
+      const uint64_t t = r.w[0] << up;
       const uint32_t child = uint32_t(t >> 63) & ~uint32_t(r.w[3] >> 56);
       const uint32_t to = select(child, uint32_t(r.w[2]) + uint32_t(std::popcount(t)) - 1, c);
       cur[i] = to;
       __builtin_prefetch(&recs[to]);
       at[i] = uint8_t(level);
       walk[left] = uint8_t(i);
-      left += child;
+      left += uint32_t((t & ~(r.w[1] << up)) >> 63) & child;  // not to a solo
     }
     w = left;
   }
@@ -470,7 +478,7 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bu
     const Rec& r = recs[cur[i]];
     const bool solo = is_solo(r);
     const uint32_t li =
-        solo ? 0 : uint32_t(r.w[2] >> 32) + uint32_t(std::popcount(r.w[1] << (~(high[i] << at[i]) >> 58))) - 1;
+        solo ? 0 : uint32_t(r.w[2] >> 32) + uint32_t(std::popcount(leaf_runs(r) << (~(high[i] << at[i]) >> 58))) - 1;
     __builtin_prefetch(&leaves[li]);
     out[i] = solo ? solo_value(r, addrs[i]) : li;
     decided[i] = uint8_t(solo ? r.w[3] & 0xff : at[i] + kStride);
