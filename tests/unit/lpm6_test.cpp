@@ -105,6 +105,7 @@ TEST(Lpm6, LoneRoutesAreSolosAndChainsFold) {
   add(host, 128, 9);
   EXPECT_EQ(t.records_in_use(), 1u);
   EXPECT_EQ(t.leaves_in_use(), 0u);
+  check();
   add(host | 1, 128, 10);
   EXPECT_EQ(t.records_in_use(), 8u);
   check();

@@ -93,7 +93,7 @@ Lpm6::Lpm6(uint32_t default_value) {
   dlen_ = static_cast<uint8_t*>(huge_map(kDirectSize));
   if (default_value)
     for (uint32_t i = 0; i < kDirectSize; i++) direct_[i] = default_value;
-  recs_.init(1u << 25);    // 1 GB of address space, touched as used
+  recs_.init(kIndex + 1);  // 1 GB of address space, touched as used
   leaves_.init(1u << 26);  // 256 MB
 }
 
@@ -276,7 +276,7 @@ void Lpm6::set_direct(uint32_t i, const Slot& s) {
   if (s.rec) {
     uint32_t r = recs_.alloc(1);
     recs_.base[r] = s.r;
-    e = kRef | r;
+    e = kRef | r | (is_solo(s.r) ? kRefSolo : 0);
   }
   std::atomic_ref<uint32_t>(direct_[i]).store(e, std::memory_order_release);
   published_recs_ = retired_recs_.size();
@@ -301,7 +301,7 @@ void Lpm6::update(F&& f, Undo&& undo) {
 
 uint32_t Lpm6::inherited(uint32_t i) const {
   const uint32_t e = direct_[i];
-  return value_outside(e & kRef ? Slot{true, 0, recs_.base[e & ~kRef]} : Slot{false, e, {}});
+  return value_outside(e & kRef ? Slot{true, 0, recs_.base[e & kIndex]} : Slot{false, e, {}});
 }
 
 void Lpm6::change(u128 q, uint8_t len) {
@@ -309,8 +309,8 @@ void Lpm6::change(u128 q, uint8_t len) {
   const uint32_t e = direct_[i], inh = inherited(i);
   Slot old{false, e, {}};
   if (e & kRef) {
-    old = {true, 0, recs_.base[e & ~kRef]};
-    retired_recs_.push_back({e & ~kRef, 1});
+    old = {true, 0, recs_.base[e & kIndex]};
+    retired_recs_.push_back({e & kIndex, 1});
   }
   set_direct(i, rebuild_path(old, u128(i) << (128 - kDirect), kDirect, inh, q, len));
 }
@@ -339,8 +339,8 @@ void Lpm6::repaint(u128 prefix, uint8_t len, uint32_t value, uint8_t new_len, Ta
       std::atomic_ref<uint32_t>(direct_[i]).store(value, std::memory_order_release);
       continue;
     }
-    retire_subtree({true, 0, recs_.base[e & ~kRef]});
-    retired_recs_.push_back({e & ~kRef, 1});
+    retire_subtree({true, 0, recs_.base[e & kIndex]});
+    retired_recs_.push_back({e & kIndex, 1});
     set_direct(i, build(u128(i) << (128 - kDirect), kDirect, value));
   }
 }
@@ -387,7 +387,7 @@ uint32_t Lpm6::lookup(u128 a) const { return walk_from(load_direct(top(a)), kDir
 
 uint32_t Lpm6::walk_from(uint32_t e, uint32_t level, u128 a) const {
   for (; e & kRef; level += kStride) {
-    const Rec& r = recs_.base[e & ~kRef];
+    const Rec& r = recs_.base[e & kIndex];
     if (is_solo(r)) return solo_value(r, a);
     const uint64_t win = window(a, level);
     const uint32_t bits = kStride * skips(r);
@@ -429,10 +429,10 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bu
     const uint32_t i = walkers[k], e = load_direct(uint32_t(high[i] >> (64 - kDirect)));
     out[i] = e;
     decided[i] = kDirect;
-    cur[i] = e & ~kRef;
-    if (e & kRef) __builtin_prefetch(&recs[e & ~kRef]);
+    cur[i] = e & kIndex;
+    if (e & kRef) __builtin_prefetch(&recs[e & kIndex]);
     walk[w] = uint8_t(i);
-    w += e >> 31;
+    w += (e >> 31) & ~(e >> 30);
   }
   // Down to /48 no level is folded, so every packet of a round is at the
   // same level, and its bits are in the address's high word. Per level only
@@ -442,8 +442,8 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bu
   // leaf-run map). Where a packet stopped (on a solo or a node's leaf) is
   // worked out once, after the walk, so the level loop stays short and has
   // no branch on what each packet finds (children, solos and leaves mix at
-  // every level of a large table). A solo that a first-level entry points
-  // to is read as a node once: its kind clears `child`.
+  // every level of a large table). No solo is read as a node: first-level
+  // entries and leaf-run maps say where they are.
   for (uint32_t level = kDirect; w && level < kFoldFrom; level += kStride) {
     uint32_t left = 0;
     for (uint32_t k = 0; k < w; k++) {
@@ -451,13 +451,13 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bu
       const Rec& r = recs[c];
       const uint32_t up = uint32_t(~(high[i] << level) >> 58);  // 63 - slot
       const uint64_t t = r.w[0] << up;
-      const uint32_t child = uint32_t(t >> 63) & ~uint32_t(r.w[3] >> 56);
+      const uint32_t child = uint32_t(t >> 63);
       const uint32_t to = select(child, uint32_t(r.w[2]) + uint32_t(std::popcount(t)) - 1, c);
       cur[i] = to;
       __builtin_prefetch(&recs[to]);
       at[i] = uint8_t(level);
       walk[left] = uint8_t(i);
-      left += uint32_t((t & ~(r.w[1] << up)) >> 63) & child;  // not to a solo
+      left += uint32_t((t & ~(r.w[1] << up)) >> 63);  // not to a solo
     }
     w = left;
   }

@@ -38,8 +38,10 @@ using u128 = unsigned __int128;
 class Lpm6 {
  public:
   static constexpr int kDirect = 24, kStride = 6;
-  static constexpr int kFoldFrom = 48;        // levels from here down may be folded (lpm6.cpp)
-  static constexpr uint32_t kRef = 1u << 31;  // a first-level entry that points to a record
+  static constexpr int kFoldFrom = 48;  // levels from here down may be folded (lpm6.cpp)
+  // A first-level entry that points to a record (its index in bits 0-24),
+  // and one that points to a solo.
+  static constexpr uint32_t kRef = 1u << 31, kRefSolo = 1u << 30, kIndex = (1u << 25) - 1;
 
   explicit Lpm6(uint32_t default_value);
   ~Lpm6();
