@@ -421,7 +421,8 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bu
     high[i] = h;
     __builtin_prefetch(&direct_[h >> (64 - kDirect)]);
   }
-  // Packets whose first-level entry points to a record walk on.
+  // Packets whose first-level entry points to a node walk on; one that
+  // points to a solo has stopped already.
   uint8_t walk[256];
   uint32_t w = 0;
   const Rec* recs = recs_.base;
