@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <string>
 
+#include "graph/rcu.hpp"
 #include "lpm_test_util.hpp"
 
 namespace vp {
@@ -129,6 +131,82 @@ TEST(Lpm6, LoneRoutesAreSolosAndChainsFold) {
   del(host, 128);
   EXPECT_EQ(t.records_in_use(), 0u);
   EXPECT_EQ(t.lookup(host), kDefault);
+}
+
+// Out of node memory (a 300-record arena): an update that does not fit
+// fails with an error and changes nothing: the table answers as before it,
+// nothing still in use is freed, and what it had allocated is given back,
+// so that once every route is deleted nothing is left in use. Deletes copy
+// a path too, so near the limit they can fail the same way (the route
+// stays) and succeed once other deletes have freed room.
+TEST(Lpm6, RunningOutOfNodeMemoryChangesNothing) {
+  Lpm6 t(kDefault, 300);
+  Ref6 r;
+  std::mt19937_64 rng(9);
+  const u128 base = u128(0x2a00) << 112;
+  int failed = 0;
+  auto out_of_memory = [&](const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("out of memory"), std::string::npos) << e.what();
+    failed++;
+  };
+  auto fill = [&] {
+    for (int i = 0; i < 2000; i++) {
+      const uint8_t len = uint8_t(40 + rng() % 89);
+      const u128 p = (base | rand128(rng) >> 16) & Ref6::mask(len);
+      const uint32_t v = 100 + uint32_t(i);
+      try {
+        t.add(p, len, v);
+        r.routes[{len, p}] = v;
+      } catch (const std::exception& e) {
+        out_of_memory(e);
+      }
+    }
+  };
+  auto check = [&] {
+    check6(t, r, rng, 5000, base);
+    u128 a[256];
+    uint32_t out[256];
+    for (auto& x : a) x = base | rand128(rng) >> 16;
+    t.lookup_bulk(a, out, 256);
+    for (int i = 0; i < 256; i++) ASSERT_EQ(out[i], r.lookup(a[i]).first) << i;
+  };
+  auto delete_all = [&] {
+    for (int pass = 0; pass < 100 && !r.routes.empty(); pass++) {
+      std::vector<std::pair<uint8_t, u128>> keys;
+      for (auto& [k, v] : r.routes) keys.push_back(k);
+      std::shuffle(keys.begin(), keys.end(), rng);
+      for (auto [len, p] : keys) {
+        auto [pv, pl] = r.lookup(p, len);
+        try {
+          t.del(p, len, pv, pl);
+          r.routes.erase({len, p});
+        } catch (const std::exception& e) {
+          out_of_memory(e);
+        }
+      }
+      rcu().synchronize();
+      rcu().reclaim();
+      check();
+    }
+  };
+  fill();
+  EXPECT_GT(failed, 0);
+  check();
+  delete_all();
+  ASSERT_TRUE(r.routes.empty());
+  EXPECT_EQ(t.records_in_use(), 0u);
+  EXPECT_EQ(t.leaves_in_use(), 0u);
+  fill();  // the arena is whole again
+  check();
+  // A second host route beside a first needs 8 records (LoneRoutes above)
+  // where 7 are left: the deepest arrays are allocated, then it fails.
+  Lpm6 small(kDefault, 8);
+  const u128 host = u128(0x20010db8) << 96 | 2;
+  small.add(host, 128, 1);
+  EXPECT_THROW(small.add(host | 1, 128, 2), std::runtime_error);
+  EXPECT_EQ(small.records_in_use(), 1u);
+  EXPECT_EQ(small.lookup(host), 1u);
+  EXPECT_EQ(small.lookup(host | 1), kDefault);
 }
 
 TEST(Lpm6, BulkLookupEqualsSingleLookups) {

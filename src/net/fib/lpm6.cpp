@@ -1,5 +1,6 @@
 #include "net/fib/lpm6.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstdlib>
 #include <cstring>
@@ -79,22 +80,33 @@ uint32_t Lpm6::Arena<T>::alloc(uint32_t n) {
     uint32_t i = free[n].back();
     free[n].pop_back();
     used += n;
+    fresh.push_back({i, n});
     return i;
   }
   if (next + n > cap) fail("IPv6 FIB: out of memory for lookup nodes ({} in use)", used);
   next += n;
   used += n;
+  fresh.push_back({next - n, n});
   return next - n;
 }
 
-Lpm6::Lpm6(uint32_t default_value) {
+template <class T>
+void Lpm6::Arena<T>::give_back() {
+  for (auto [i, n] : fresh) {
+    free[n].push_back(i);
+    used -= n;
+  }
+  fresh.clear();
+}
+
+Lpm6::Lpm6(uint32_t default_value, uint32_t max_records) {
   // Zero pages until written: an empty table costs no memory.
   direct_ = static_cast<uint32_t*>(huge_map(kDirectSize * sizeof(uint32_t)));
   dlen_ = static_cast<uint8_t*>(huge_map(kDirectSize));
   if (default_value)
     for (uint32_t i = 0; i < kDirectSize; i++) direct_[i] = default_value;
-  recs_.init(kIndex + 1);  // 1 GB of address space, touched as used
-  leaves_.init(1u << 26);  // 256 MB
+  recs_.init(std::min(max_records, kIndex + 1));
+  leaves_.init(2 * std::min(max_records, kIndex + 1));  // 256 MB by default
 }
 
 Lpm6::~Lpm6() {
@@ -279,6 +291,8 @@ void Lpm6::set_direct(uint32_t i, const Slot& s) {
     e = kRef | r | (is_solo(s.r) ? kRefSolo : 0);
   }
   std::atomic_ref<uint32_t>(direct_[i]).store(e, std::memory_order_release);
+  recs_.keep();
+  leaves_.keep();
   published_recs_ = retired_recs_.size();
   published_leaves_ = retired_leaves_.size();
 }
@@ -289,13 +303,17 @@ void Lpm6::update(F&& f, Undo&& undo) {
     f();
   } catch (...) {
     // Out of node memory: what was retired for a path that never got
-    // published is still live.
+    // published is still live, and what was allocated for it is not.
     retired_recs_.resize(published_recs_);
     retired_leaves_.resize(published_leaves_);
+    recs_.give_back();
+    leaves_.give_back();
     flush_retired();
     undo();
     throw;
   }
+  recs_.keep();
+  leaves_.keep();
   flush_retired();
 }
 

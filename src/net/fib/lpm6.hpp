@@ -43,7 +43,9 @@ class Lpm6 {
   // and one that points to a solo.
   static constexpr uint32_t kRef = 1u << 31, kRefSolo = 1u << 30, kIndex = (1u << 25) - 1;
 
-  explicit Lpm6(uint32_t default_value);
+  // max_records: the node arena's size (1 GB of address space by
+  // default, touched as used; tests make it small to run out of it).
+  explicit Lpm6(uint32_t default_value, uint32_t max_records = kIndex + 1);
   ~Lpm6();
   Lpm6(const Lpm6&) = delete;
 
@@ -104,9 +106,13 @@ class Lpm6 {
     T* base = nullptr;
     uint32_t cap = 0, next = 0, used = 0;
     std::vector<uint32_t> free[65];
+    // Allocated since the last publication: (index, size).
+    std::vector<std::pair<uint32_t, uint32_t>> fresh;
     void init(uint32_t capacity);
     ~Arena();
     uint32_t alloc(uint32_t n);
+    void keep() { fresh.clear(); }  // published: in use now
+    void give_back();               // never published: free at once, no reader saw it
   };
 
   static uint32_t top(u128 a) { return uint32_t(a >> (128 - kDirect)); }
