@@ -3,11 +3,13 @@
 // connected/attached next hops, and the TTL checksum update.
 #include "net/fib/fib.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <map>
 #include <random>
+#include <string>
 #include <thread>
 
 #include "graph/rcu.hpp"
@@ -336,6 +338,62 @@ TEST(Fib, BadRoutesAreRejectedAndChangeNothing) {
   EXPECT_THROW(ops::route_add(r), Error);
   EXPECT_THROW(ops::set_interface_address(n.a, parse_prefix("192.168.2.5/24"), false), Error);  // overlaps b
   EXPECT_EQ(fib4().size(0), before);
+}
+
+// Out of lookup-node memory (an IPv6 table whose arena holds 60 records):
+// a route that does not fit is rejected with an error and changes
+// nothing (not in the table, not in the lookup, no path list reference
+// left behind); a delete that does not fit leaves its route in place and
+// goes through once others have freed room.
+TEST(Fib, ARouteThatDoesNotFitTheLookupChangesNothing) {
+  const uint32_t fib = fib6().table_add(4242, 60);
+  const size_t lists = fib6().path_lists(fib);
+  std::mt19937_64 rng(3);
+  auto lookup = [&](const Prefix& p) { return g_fib6[fib].load()->lookup(ip6_key(p.addr.b.data())); };
+  auto out_of_memory = [](const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("out of memory"), std::string::npos) << e.what();
+  };
+  std::vector<Prefix> in;
+  int failed = 0;
+  for (int i = 0; i < 300; i++) {
+    // Host routes under four /64s: deep paths, so some allocate part of
+    // theirs before running out.
+    const Prefix p = parse_prefix(fmt::format("2001:db8:0:{:x}::{:x}:{:x}/128", i % 4, rng() % 65536, rng() % 65536));
+    const size_t before = fib6().size(fib);
+    try {
+      fib6().add(fib, p, RouteSource::static_cli, RouteKind::drop);
+      in.push_back(p);
+    } catch (const Error& e) {
+      out_of_memory(e);
+      failed++;
+      EXPECT_FALSE(fib6().has(fib, p, RouteSource::static_cli));
+      EXPECT_EQ(fib6().size(fib), before);
+      EXPECT_EQ(lookup(p), kLbNoRoute);
+    }
+  }
+  EXPECT_GT(failed, 0);
+  for (auto& p : in) EXPECT_NE(lookup(p), kLbNoRoute) << p.str();
+  for (int pass = 0; pass < 50 && !in.empty(); pass++) {
+    std::vector<Prefix> left;
+    for (auto& p : in) {
+      try {
+        fib6().del(fib, p, RouteSource::static_cli);
+        EXPECT_EQ(lookup(p), kLbNoRoute);
+      } catch (const Error& e) {
+        out_of_memory(e);
+        EXPECT_TRUE(fib6().has(fib, p, RouteSource::static_cli));
+        EXPECT_NE(lookup(p), kLbNoRoute);
+        left.push_back(p);
+      }
+    }
+    in = left;
+    rcu().synchronize();
+    rcu().reclaim();
+  }
+  EXPECT_TRUE(in.empty());
+  EXPECT_EQ(fib6().size(fib), 0u);
+  EXPECT_EQ(fib6().path_lists(fib), lists);
+  fib6().table_del(4242);
 }
 
 TEST(Neighbors, LearnRefreshAgeAndStaticEntries) {

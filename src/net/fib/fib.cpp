@@ -181,7 +181,7 @@ Fib<K>::Fib() {
 }
 
 template <class K>
-uint32_t Fib<K>::table_add(uint32_t id) {
+uint32_t Fib<K>::table_add(uint32_t id, uint32_t lookup_records) {
   for (auto& t : tables_)
     if (t && t->id == id) return uint32_t(&t - &tables_[0]);
   uint32_t idx = 0;
@@ -190,7 +190,10 @@ uint32_t Fib<K>::table_add(uint32_t id) {
   if (idx == tables_.size()) tables_.emplace_back();
   auto t = std::make_unique<Table>();
   t->id = id;
-  t->lpm = std::make_unique<Lpm<K>>(kLbNoRoute);
+  if constexpr (kBits == 128)
+    t->lpm = std::make_unique<Lpm6>(kLbNoRoute, lookup_records ? lookup_records : Lpm6::kIndex + 1);
+  else
+    t->lpm = std::make_unique<Lpm<K>>(kLbNoRoute);
   fib_ptrs<K>()[idx].store(t->lpm.get(), std::memory_order_release);
   tables_[idx] = std::move(t);
   return idx;
@@ -456,38 +459,52 @@ void Fib<K>::reresolve_under(Table& t, K prefix, uint8_t len) {
 }
 
 // The source's path list for prefix/len becomes pl (a reference the caller
-// owns; kNone removes the source). The trie changes only when the winning
-// load-balance does, and before the old list is released, so packets never
-// see a moment without a route.
+// hands over; kNone removes the source). The trie changes only when the
+// winning load-balance does, and before the old list is released, so
+// packets never see a moment without a route. The trie changes first:
+// when it fails (out of node memory) nothing here has changed, and pl is
+// released.
 template <class K>
 void Fib<K>::set_source(Table& t, K prefix, uint8_t len, RouteSource src, uint32_t pl) {
   auto& m = t.by_len[len];
   auto it = m.find(prefix);
+  auto trie = [&](auto&& change) {
+    try {
+      change();
+    } catch (...) {
+      if (pl != kNone) release(t, pl);
+      throw;
+    }
+  };
   if (it == m.end()) {
     if (pl == kNone) return;
+    trie([&] { t.lpm->add(prefix, len, t.pls[pl].lb); });
     Entry e;
     e.pl.fill(kNone);
     e.pl[size_t(src)] = pl;
     m.emplace(prefix, e);
     t.lens[len] = true;
     t.n++;
-    t.lpm->add(prefix, len, t.pls[pl].lb);
     reresolve_under(t, prefix, len);
     return;
   }
   Entry& e = it->second;
-  uint32_t old_lb = t.lb_of(e), old_pl = e.pl[size_t(src)];
-  e.pl[size_t(src)] = pl;
-  if (e.best() < 0) {
+  const uint32_t old_lb = t.lb_of(e), old_pl = e.pl[size_t(src)];
+  Entry after = e;
+  after.pl[size_t(src)] = pl;
+  if (after.best() < 0) {
+    Found parent = cover(t, prefix, len);
+    trie([&] { t.lpm->del(prefix, len, parent.e ? t.lb_of(*parent.e) : kLbNoRoute, parent.len); });
     m.erase(it);
     if (m.empty()) t.lens[len] = false;
     t.n--;
-    Found parent = cover(t, prefix, len);
-    t.lpm->del(prefix, len, parent.e ? t.lb_of(*parent.e) : kLbNoRoute, parent.len);
     reresolve_under(t, prefix, len);
-  } else if (uint32_t lb = t.lb_of(e); lb != old_lb) {
-    t.lpm->add(prefix, len, lb);
+  } else if (uint32_t lb = t.lb_of(after); lb != old_lb) {
+    trie([&] { t.lpm->add(prefix, len, lb); });
+    e = after;
     reresolve_under(t, prefix, len);
+  } else {
+    e = after;
   }
   if (old_pl != kNone) release(t, old_pl);
 }

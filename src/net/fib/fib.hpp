@@ -73,7 +73,9 @@ class Fib {
   static constexpr int kBits = sizeof(K) * 8;
   Fib();
   // Tables by user id (0 always exists). Return the fib index workers use.
-  uint32_t table_add(uint32_t id);
+  // lookup_records: the size of an IPv6 table's node arena (0: the default,
+  // 1 GB of address space touched as used; tests make it small).
+  uint32_t table_add(uint32_t id, uint32_t lookup_records = 0);
   void table_del(uint32_t id);           // must hold no routes but its own
   uint32_t index_of(uint32_t id) const;  // throws if missing
   bool has_table(uint32_t id) const;
