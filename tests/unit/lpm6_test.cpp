@@ -207,6 +207,23 @@ TEST(Lpm6, RunningOutOfNodeMemoryChangesNothing) {
   EXPECT_EQ(small.records_in_use(), 1u);
   EXPECT_EQ(small.lookup(host), 1u);
   EXPECT_EQ(small.lookup(host | 1), kDefault);
+  // A /20 over 16 first-level entries, each with two host routes below
+  // (every subtree rebuilt with the /20's value under it), where there is
+  // room for a few of the new subtrees only: none is published.
+  Lpm6 wide(kDefault, 100);  // the 32 routes take 64 records, rebuilding them 64 more
+  Ref6 wr;
+  const u128 net = u128(0x2a0b1230) << 96;  // a /20's first /24
+  for (uint32_t k = 0; k < 16; k++)
+    for (u128 h : {u128(0), u128(1)}) {
+      const u128 a = net | u128(k) << 104 | u128(0x99) << 80 | h;
+      wide.add(a, 128, 10 + k);
+      wr.routes[{128, a}] = 10 + k;
+    }
+  const uint32_t used = wide.records_in_use();
+  EXPECT_THROW(wide.add(net, 20, 5), std::runtime_error);
+  EXPECT_EQ(wide.records_in_use(), used);
+  wr.check_edges(wide);
+  for (uint32_t k = 0; k < 16; k++) EXPECT_EQ(wide.lookup(net | u128(k) << 104 | 7), kDefault) << k;
 }
 
 TEST(Lpm6, BulkLookupEqualsSingleLookups) {

@@ -283,13 +283,14 @@ Lpm6::Slot Lpm6::rebuild_path(const Slot& old, u128 p, int level, uint32_t inher
   return node_slot(slots, level, inherited);
 }
 
-void Lpm6::set_direct(uint32_t i, const Slot& s) {
-  uint32_t e = s.leaf;
-  if (s.rec) {
-    uint32_t r = recs_.alloc(1);
-    recs_.base[r] = s.r;
-    e = kRef | r | (is_solo(s.r) ? kRefSolo : 0);
-  }
+uint32_t Lpm6::entry_for(const Slot& s) {
+  if (!s.rec) return s.leaf;
+  const uint32_t r = recs_.alloc(1);
+  recs_.base[r] = s.r;
+  return kRef | r | (is_solo(s.r) ? kRefSolo : 0);
+}
+
+void Lpm6::publish(uint32_t i, uint32_t e) {
   std::atomic_ref<uint32_t>(direct_[i]).store(e, std::memory_order_release);
   recs_.keep();
   leaves_.keep();
@@ -330,7 +331,7 @@ void Lpm6::change(u128 q, uint8_t len) {
     old = {true, 0, recs_.base[e & kIndex]};
     retired_recs_.push_back({e & kIndex, 1});
   }
-  set_direct(i, rebuild_path(old, u128(i) << (128 - kDirect), kDirect, inh, q, len));
+  publish(i, entry_for(rebuild_path(old, u128(i) << (128 - kDirect), kDirect, inh, q, len)));
 }
 
 void Lpm6::flush_retired() {
@@ -349,17 +350,21 @@ void Lpm6::flush_retired() {
 
 template <class Take>
 void Lpm6::repaint(u128 prefix, uint8_t len, uint32_t value, uint8_t new_len, Take take) {
+  // Every entry's new subtree is built before any is published, so that
+  // running out of node memory part way changes nothing.
+  std::vector<std::pair<uint32_t, uint32_t>> next;  // first-level index, new entry
   for (uint32_t i = top(prefix), n = 1u << (kDirect - len); n--; i++) {
     if (!take(dlen_[i])) continue;
+    // Nothing longer under it: the value itself.
+    next.push_back({i, direct_[i] & kRef ? entry_for(build(u128(i) << (128 - kDirect), kDirect, value)) : value});
+  }
+  for (auto [i, e] : next) {
     dlen_[i] = new_len;
-    const uint32_t e = direct_[i];
-    if (!(e & kRef)) {  // nothing longer under it
-      std::atomic_ref<uint32_t>(direct_[i]).store(value, std::memory_order_release);
-      continue;
+    if (const uint32_t old = direct_[i]; old & kRef) {
+      retire_subtree({true, 0, recs_.base[old & kIndex]});
+      retired_recs_.push_back({old & kIndex, 1});
     }
-    retire_subtree({true, 0, recs_.base[e & kIndex]});
-    retired_recs_.push_back({e & kIndex, 1});
-    set_direct(i, build(u128(i) << (128 - kDirect), kDirect, value));
+    publish(i, e);
   }
 }
 
@@ -371,10 +376,7 @@ void Lpm6::add(u128 prefix, uint8_t len, uint32_t value) {
   auto [it, fresh] = routes_.try_emplace(k, value);
   const uint32_t before = it->second;
   it->second = value;
-  // A route of /24 or shorter that fails part way keeps the entries already
-  // repainted, so it stays in the map.
   auto undo = [&] {
-    if (len <= kDirect) return;
     if (fresh)
       routes_.erase(k);
     else
@@ -393,9 +395,7 @@ void Lpm6::del(u128 prefix, uint8_t len, uint32_t parent_value, uint8_t parent_l
   if (it == routes_.end()) return;
   const uint32_t before = it->second;
   routes_.erase(it);
-  auto undo = [&] {
-    if (len > kDirect) routes_[k] = before;
-  };
+  auto undo = [&] { routes_[k] = before; };
   if (len <= kDirect)
     return update([&] { repaint(prefix, len, parent_value, parent_len, [len](uint8_t l) { return l == len; }); }, undo);
   update([&] { change(prefix, len); }, undo);

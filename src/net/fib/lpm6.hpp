@@ -129,7 +129,8 @@ class Lpm6 {
   void unpack(const Rec& node, Slot* slots) const;
   void retire_node(const Rec& node);  // its arrays, not its children's
   void retire_subtree(const Slot& s);
-  void set_direct(uint32_t i, const Slot& s);
+  uint32_t entry_for(const Slot& s);     // the first-level entry for s, its record allocated
+  void publish(uint32_t i, uint32_t e);  // into first-level entry i
   void change(u128 prefix, uint8_t len);
   // A route of /24 or shorter: first-level entries whose covering length
   // passes `take` get value/new_len, their subtrees rebuilt.
