@@ -191,7 +191,7 @@ uint32_t Fib<K>::table_add(uint32_t id, uint32_t lookup_records) {
   auto t = std::make_unique<Table>();
   t->id = id;
   if constexpr (kBits == 128)
-    t->lpm = std::make_unique<Lpm6>(kLbNoRoute, lookup_records ? lookup_records : Lpm6::kIndex + 1);
+    t->lpm = std::make_unique<Lpm6>(kLbNoRoute, lookup_records);
   else
     t->lpm = std::make_unique<Lpm<K>>(kLbNoRoute);
   fib_ptrs<K>()[idx].store(t->lpm.get(), std::memory_order_release);

@@ -20,6 +20,10 @@ u128 mask(int len) { return len <= 0 ? 0 : len >= 128 ? ~u128(0) : ~u128(0) << (
 uint64_t window(u128 a, uint32_t level) { return uint64_t((a << level) >> 64); }
 // Bits [level, level + 6) of a.
 uint32_t slot(u128 a, int level) { return uint32_t(window(a, uint32_t(level)) >> 58); }
+// 63 - the slot at `level` (< 58) of an address's high word: shifting a
+// node's map left by it puts the slot's bit on top, the slots before it
+// below.
+uint32_t up_of(uint64_t high, uint32_t level) { return uint32_t(~(high << level) >> 58); }
 // The region of slot k of the node at `level` under prefix p.
 u128 slot_prefix(u128 p, int level, uint32_t k) {
   int end = level + Lpm6::kStride;
@@ -105,8 +109,9 @@ Lpm6::Lpm6(uint32_t default_value, uint32_t max_records) {
   dlen_ = static_cast<uint8_t*>(huge_map(kDirectSize));
   if (default_value)
     for (uint32_t i = 0; i < kDirectSize; i++) direct_[i] = default_value;
-  recs_.init(std::min(max_records, kIndex + 1));
-  leaves_.init(2 * std::min(max_records, kIndex + 1));  // 256 MB by default
+  const uint32_t cap = max_records ? std::min(max_records, kIndex + 1) : kIndex + 1;
+  recs_.init(cap);
+  leaves_.init(2 * cap);  // 256 MB by default
 }
 
 Lpm6::~Lpm6() {
@@ -468,7 +473,7 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bu
     for (uint32_t k = 0; k < w; k++) {
       const uint32_t i = walk[k], c = cur[i];
       const Rec& r = recs[c];
-      const uint32_t up = uint32_t(~(high[i] << level) >> 58);  // 63 - slot
+      const uint32_t up = up_of(high[i], level);
       const uint64_t t = r.w[0] << up;
       const uint32_t child = uint32_t(t >> 63);
       const uint32_t to = select(child, uint32_t(r.w[2]) + uint32_t(std::popcount(t)) - 1, c);
@@ -497,7 +502,7 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bu
     const Rec& r = recs[cur[i]];
     const bool solo = is_solo(r);
     const uint32_t li =
-        solo ? 0 : uint32_t(r.w[2] >> 32) + uint32_t(std::popcount(leaf_runs(r) << (~(high[i] << at[i]) >> 58))) - 1;
+        solo ? 0 : uint32_t(r.w[2] >> 32) + uint32_t(std::popcount(leaf_runs(r) << up_of(high[i], at[i]))) - 1;
     __builtin_prefetch(&leaves[li]);
     out[i] = solo ? solo_value(r, addrs[i]) : li;
     decided[i] = uint8_t(solo ? r.w[3] & 0xff : at[i] + kStride);

@@ -43,9 +43,9 @@ class Lpm6 {
   // and one that points to a solo.
   static constexpr uint32_t kRef = 1u << 31, kRefSolo = 1u << 30, kIndex = (1u << 25) - 1;
 
-  // max_records: the node arena's size (1 GB of address space by
-  // default, touched as used; tests make it small to run out of it).
-  explicit Lpm6(uint32_t default_value, uint32_t max_records = kIndex + 1);
+  // max_records: the node arena's size (0: the most, 1 GB of address
+  // space, touched as used; tests make it small to run out of it).
+  explicit Lpm6(uint32_t default_value, uint32_t max_records = 0);
   ~Lpm6();
   Lpm6(const Lpm6&) = delete;
 
