@@ -49,21 +49,23 @@ Lpm6::Rec with_skips(Lpm6::Rec r, uint32_t n, uint64_t g) {
 }
 // Whether a window's first `bits` bits (0-18) equal g.
 bool guard_ok(uint64_t win, uint32_t bits, uint32_t g) { return ((win >> 1) >> (63 - bits)) == g; }
-// A solo's prefix matches a: the shift is masked so that a node's bytes,
-// read as a solo where the bulk lookup computes both sides of a select,
-// give garbage, not UB.
-uint32_t solo_value(const Lpm6::Rec& r, u128 a) {
-  u128 pre = u128(r.w[0]) << 64 | r.w[1];
-  uint32_t shift = (128 - uint32_t(r.w[3] & 0xff)) & 127;
-  return ((a ^ pre) >> shift) == 0 ? uint32_t(r.w[2]) : uint32_t(r.w[2] >> 32);
-}
-uint64_t upto(uint32_t s) { return (uint64_t(2) << s) - 1; }  // bits 0..s
 // c ? a : b without a branch: gcc turns the ternary into one in the bulk
 // lookup's level loop, where children and stops mix unpredictably.
 uint32_t select(uint32_t c, uint32_t a, uint32_t b) {
   asm("test %1, %1\n\tcmovnz %2, %0" : "+r"(b) : "r"(c), "r"(a) : "cc");
   return b;
 }
+// A solo's value for the address hi:lo: its prefix's first min(len, 64)
+// bits in the high word, the rest in the low one. Two 64-bit compares and a
+// select: a 128-bit shift made gcc spill, and whether a solo matches mixes
+// unpredictably in the bulk lookup.
+uint32_t solo_value(const Lpm6::Rec& r, uint64_t hi, uint64_t lo) {
+  const uint32_t len = uint32_t(r.w[3] & 0xff);  // 25-128
+  const uint64_t miss_hi = (hi ^ r.w[0]) >> ((64 - std::min(len, 64u)) & 63);
+  const uint64_t miss_lo = ((lo ^ r.w[1]) >> ((128 - len) & 63)) & -uint64_t(len > 64);
+  return select(uint32_t((miss_hi | miss_lo) == 0), uint32_t(r.w[2]), uint32_t(r.w[2] >> 32));
+}
+uint64_t upto(uint32_t s) { return (uint64_t(2) << s) - 1; }  // bits 0..s
 
 }  // namespace
 
@@ -411,7 +413,7 @@ uint32_t Lpm6::lookup(u128 a) const { return walk_from(load_direct(top(a)), kDir
 uint32_t Lpm6::walk_from(uint32_t e, uint32_t level, u128 a) const {
   for (; e & kRef; level += kStride) {
     const Rec& r = recs_.base[e & kIndex];
-    if (is_solo(r)) return solo_value(r, a);
+    if (is_solo(r)) return solo_value(r, uint64_t(a >> 64), uint64_t(a));
     const uint64_t win = window(a, level);
     const uint32_t bits = kStride * skips(r);
     if (!guard_ok(win, bits, guard(r))) return uint32_t(r.w[3]);
@@ -446,8 +448,8 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bu
   }
   // Packets whose first-level entry points to a node walk on; one that
   // points to a solo has stopped already.
-  uint8_t walk[256];
-  uint32_t w = 0;
+  uint8_t walk[256], solos[256], leafs[256];
+  uint32_t w = 0, ns = 0, nl = 0;
   const Rec* recs = recs_.base;
   for (uint32_t k = 0; k < m; k++) {
     const uint32_t i = walkers[k], e = load_direct(uint32_t(high[i] >> (64 - kDirect)));
@@ -457,17 +459,22 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bu
     if (e & kRef) __builtin_prefetch(&recs[e & kIndex]);
     walk[w] = uint8_t(i);
     w += (e >> 31) & ~(e >> 30);
+    solos[ns] = uint8_t(i);
+    ns += (e >> 31) & (e >> 30);
   }
   // Down to /48 no level is folded, so every packet of a round is at the
   // same level, and its bits are in the address's high word. Per level only
-  // what decides whether to go on: the slot's bit in the children map and
-  // the child's rank, both from the map shifted so that the slot's bit is
-  // its top bit; a packet stops as it reaches a solo (flagged in the
-  // leaf-run map). Where a packet stopped (on a solo or a node's leaf) is
-  // worked out once, after the walk, so the level loop stays short and has
-  // no branch on what each packet finds (children, solos and leaves mix at
-  // every level of a large table). No solo is read as a node: first-level
-  // entries and leaf-run maps say where they are.
+  // what decides where the packet goes: the slot's bit in the children map
+  // and the child's rank, both from the map shifted so that the slot's bit
+  // is its top bit, and whether that child is a solo (flagged in the
+  // leaf-run map). Each packet that stops joins the list of those that
+  // reached a solo or of those that reached a leaf, without a branch
+  // (children, solos and leaves mix at every level of a large table), so
+  // that each list is resolved after the walk by a loop that does only its
+  // own work: one loop deciding both kinds had a branch on the kind that
+  // mispredicted and cost as much as the walk itself (13-14 of 48 clocks
+  // per packet in the graph). No solo is read as a node: first-level entries
+  // and leaf-run maps say where they are.
   for (uint32_t level = kDirect; w && level < kFoldFrom; level += kStride) {
     uint32_t left = 0;
     for (uint32_t k = 0; k < w; k++) {
@@ -480,8 +487,13 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bu
       cur[i] = to;
       __builtin_prefetch(&recs[to]);
       at[i] = uint8_t(level);
+      const uint64_t flag = r.w[1] << up;  // at a child's slot: a solo
       walk[left] = uint8_t(i);
-      left += uint32_t((t & ~(r.w[1] << up)) >> 63);  // not to a solo
+      left += uint32_t((t & ~flag) >> 63);
+      solos[ns] = uint8_t(i);
+      ns += uint32_t((t & flag) >> 63);
+      leafs[nl] = uint8_t(i);
+      nl += child ^ 1;
     }
     w = left;
   }
@@ -492,24 +504,24 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bu
     out[i] = walk_from(kRef | cur[i], kFoldFrom, addrs[i]);
     decided[i] = 128;
   }
-  // Stopped packets (still marked as a reference): a solo's value, or the
-  // index of a node's leaf, read next.
+  // The leaves' indices first, so that their misses overlap the solos'
+  // work, then the leaves.
   const uint32_t* leaves = leaves_.base;
-  uint32_t nl = 0;
-  for (uint32_t k = 0; k < m; k++) {
-    const uint32_t i = walkers[k];
-    if (!(out[i] & kRef)) continue;
+  for (uint32_t k = 0; k < nl; k++) {
+    const uint32_t i = leafs[k];
     const Rec& r = recs[cur[i]];
-    const bool solo = is_solo(r);
-    const uint32_t li =
-        solo ? 0 : uint32_t(r.w[2] >> 32) + uint32_t(std::popcount(leaf_runs(r) << up_of(high[i], at[i]))) - 1;
+    const uint32_t li = uint32_t(r.w[2] >> 32) + uint32_t(std::popcount(leaf_runs(r) << up_of(high[i], at[i]))) - 1;
     __builtin_prefetch(&leaves[li]);
-    out[i] = solo ? solo_value(r, addrs[i]) : li;
-    decided[i] = uint8_t(solo ? r.w[3] & 0xff : at[i] + kStride);
-    walk[nl] = uint8_t(i);  // reused: the packets to read a leaf for
-    nl += !solo;
+    out[i] = li;
+    decided[i] = uint8_t(at[i] + kStride);
   }
-  for (uint32_t k = 0; k < nl; k++) out[walk[k]] = leaves[out[walk[k]]];
+  for (uint32_t k = 0; k < ns; k++) {
+    const uint32_t i = solos[k];
+    const Rec& r = recs[cur[i]];
+    out[i] = solo_value(r, high[i], uint64_t(addrs[i]));
+    decided[i] = uint8_t(r.w[3]);  // the solo's length
+  }
+  for (uint32_t k = 0; k < nl; k++) out[leafs[k]] = leaves[out[leafs[k]]];
   // A run's later packets towards the very same address (a flow to a
   // host route) share the result however deep the walk went.
   if (shared)
