@@ -66,6 +66,12 @@ uint32_t solo_value(const Lpm6::Rec& r, uint64_t hi, uint64_t lo) {
   return select(uint32_t((miss_hi | miss_lo) == 0), uint32_t(r.w[2]), uint32_t(r.w[2] >> 32));
 }
 uint64_t upto(uint32_t s) { return (uint64_t(2) << s) - 1; }  // bits 0..s
+// Where a node's children start, as its third word keeps it: the byte
+// offset of the record before the first child (wrapping below 0), so that
+// the bulk walk finds a child's offset by adding its rank times 32.
+constexpr uint32_t kRecBytes = sizeof(Lpm6::Rec);
+uint32_t kids_word(uint32_t first) { return (first - 1) * kRecBytes; }
+uint32_t first_kid(const Lpm6::Rec& node) { return (uint32_t(node.w[2]) + kRecBytes) / kRecBytes; }
 
 }  // namespace
 
@@ -207,11 +213,11 @@ Lpm6::Rec Lpm6::make_node(const Slot* slots, uint32_t inherited) {
   uint32_t kb = nk ? recs_.alloc(nk) : 0, vb = nv ? leaves_.alloc(nv) : 0;
   std::memcpy(&recs_.base[kb], kids, nk * sizeof(Rec));
   std::memcpy(&leaves_.base[vb], vals, nv * sizeof(uint32_t));
-  return {{children, runs, kb | uint64_t(vb) << 32, inherited}};
+  return {{children, runs, kids_word(kb) | uint64_t(vb) << 32, inherited}};
 }
 
 void Lpm6::unpack(const Rec& node, Slot* slots) const {
-  const uint32_t kb = uint32_t(node.w[2]), vb = uint32_t(node.w[2] >> 32);
+  const uint32_t kb = first_kid(node), vb = uint32_t(node.w[2] >> 32);
   for (uint32_t k = 0; k < 64; k++) {
     if (node.w[0] >> k & 1)
       slots[k] = {true, 0, recs_.base[kb + std::popcount(node.w[0] & upto(k)) - 1]};
@@ -221,13 +227,13 @@ void Lpm6::unpack(const Rec& node, Slot* slots) const {
 }
 
 void Lpm6::retire_node(const Rec& node) {
-  if (uint32_t n = uint32_t(std::popcount(node.w[0]))) retired_recs_.push_back({uint32_t(node.w[2]), n});
+  if (uint32_t n = uint32_t(std::popcount(node.w[0]))) retired_recs_.push_back({first_kid(node), n});
   if (uint32_t n = uint32_t(std::popcount(leaf_runs(node)))) retired_leaves_.push_back({uint32_t(node.w[2] >> 32), n});
 }
 
 void Lpm6::retire_subtree(const Slot& s) {
   if (!s.rec || is_solo(s.r)) return;
-  const uint32_t kb = uint32_t(s.r.w[2]), n = uint32_t(std::popcount(s.r.w[0]));
+  const uint32_t kb = first_kid(s.r), n = uint32_t(std::popcount(s.r.w[0]));
   for (uint32_t k = 0; k < n; k++) retire_subtree({true, 0, recs_.base[kb + k]});
   retire_node(s.r);
 }
@@ -420,7 +426,7 @@ uint32_t Lpm6::walk_from(uint32_t e, uint32_t level, u128 a) const {
     level += bits;
     const uint32_t s = uint32_t((win << bits) >> 58);
     if (!(r.w[0] >> s & 1)) return leaves_.base[uint32_t(r.w[2] >> 32) + std::popcount(leaf_runs(r) & upto(s)) - 1];
-    e = kRef | (uint32_t(r.w[2]) + std::popcount(r.w[0] & upto(s)) - 1);
+    e = kRef | (first_kid(r) + std::popcount(r.w[0] & upto(s)) - 1);
   }
   return e;
 }
@@ -447,16 +453,18 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bu
     __builtin_prefetch(&direct_[h >> (64 - kDirect)]);
   }
   // Packets whose first-level entry points to a node walk on; one that
-  // points to a solo has stopped already.
+  // points to a solo has stopped already. A packet's record is kept as its
+  // byte offset (as nodes keep their children): no scaling per step.
   uint8_t walk[256], solos[256], leafs[256];
-  uint32_t w = 0, ns = 0, nl = 0;
-  const Rec* recs = recs_.base;
+  size_t w = 0, ns = 0, nl = 0;  // 64-bit: no zero-extending copy per append
+  const char* recs = reinterpret_cast<const char*>(recs_.base);
+  auto rec = [recs](uint32_t off) -> const Rec& { return *reinterpret_cast<const Rec*>(recs + off); };
   for (uint32_t k = 0; k < m; k++) {
     const uint32_t i = walkers[k], e = load_direct(uint32_t(high[i] >> (64 - kDirect)));
     out[i] = e;
     decided[i] = kDirect;
-    cur[i] = e & kIndex;
-    if (e & kRef) __builtin_prefetch(&recs[e & kIndex]);
+    cur[i] = (e & kIndex) * kRecBytes;
+    if (e & kRef) __builtin_prefetch(recs + cur[i]);
     walk[w] = uint8_t(i);
     w += (e >> 31) & ~(e >> 30);
     solos[ns] = uint8_t(i);
@@ -476,22 +484,22 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bu
   // per packet in the graph). No solo is read as a node: first-level entries
   // and leaf-run maps say where they are.
   for (uint32_t level = kDirect; w && level < kFoldFrom; level += kStride) {
-    uint32_t left = 0;
-    for (uint32_t k = 0; k < w; k++) {
+    size_t left = 0;
+    for (size_t k = 0; k < w; k++) {
       const uint32_t i = walk[k], c = cur[i];
-      const Rec& r = recs[c];
+      const Rec& r = rec(c);
       const uint32_t up = up_of(high[i], level);
       const uint64_t t = r.w[0] << up;
       const uint32_t child = uint32_t(t >> 63);
-      const uint32_t to = select(child, uint32_t(r.w[2]) + uint32_t(std::popcount(t)) - 1, c);
+      const uint32_t to = select(child, uint32_t(r.w[2]) + uint32_t(std::popcount(t)) * kRecBytes, c);
       cur[i] = to;
-      __builtin_prefetch(&recs[to]);
+      __builtin_prefetch(recs + to);
       at[i] = uint8_t(level);
       const uint64_t flag = r.w[1] << up;  // at a child's slot: a solo
       walk[left] = uint8_t(i);
-      left += uint32_t((t & ~flag) >> 63);
+      left += (t & ~flag) >> 63;
       solos[ns] = uint8_t(i);
-      ns += uint32_t((t & flag) >> 63);
+      ns += (t & flag) >> 63;
       leafs[nl] = uint8_t(i);
       nl += child ^ 1;
     }
@@ -499,29 +507,29 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bu
   }
   // Past /48 (routes longer than the public table's, levels may be folded
   // there): one packet at a time.
-  for (uint32_t k = 0; k < w; k++) {
+  for (size_t k = 0; k < w; k++) {
     const uint32_t i = walk[k];
-    out[i] = walk_from(kRef | cur[i], kFoldFrom, addrs[i]);
+    out[i] = walk_from(kRef | cur[i] / kRecBytes, kFoldFrom, addrs[i]);
     decided[i] = 128;
   }
   // The leaves' indices first, so that their misses overlap the solos'
   // work, then the leaves.
   const uint32_t* leaves = leaves_.base;
-  for (uint32_t k = 0; k < nl; k++) {
+  for (size_t k = 0; k < nl; k++) {
     const uint32_t i = leafs[k];
-    const Rec& r = recs[cur[i]];
+    const Rec& r = rec(cur[i]);
     const uint32_t li = uint32_t(r.w[2] >> 32) + uint32_t(std::popcount(leaf_runs(r) << up_of(high[i], at[i]))) - 1;
     __builtin_prefetch(&leaves[li]);
     out[i] = li;
     decided[i] = uint8_t(at[i] + kStride);
   }
-  for (uint32_t k = 0; k < ns; k++) {
+  for (size_t k = 0; k < ns; k++) {
     const uint32_t i = solos[k];
-    const Rec& r = recs[cur[i]];
+    const Rec& r = rec(cur[i]);
     out[i] = solo_value(r, high[i], uint64_t(addrs[i]));
     decided[i] = uint8_t(r.w[3]);  // the solo's length
   }
-  for (uint32_t k = 0; k < nl; k++) out[leafs[k]] = leaves[out[leafs[k]]];
+  for (size_t k = 0; k < nl; k++) out[leafs[k]] = leaves[out[leafs[k]]];
   // A run's later packets towards the very same address (a flow to a
   // host route) share the result however deep the walk went.
   if (shared)

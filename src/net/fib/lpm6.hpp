@@ -72,9 +72,10 @@ class Lpm6 {
   uint32_t leaves_in_use() const { return leaves_.used; }
 
   // 32 bytes. A node: children map, leaf-run map (at child slots: which
-  // children are solos), first child | first leaf << 32, and a last word of inherited value (bits 0-31: what the node's
-  // region resolves to above its own level), guard (32-49) and number
-  // (50-51) of folded levels. A solo: prefix (high, low), value | the
+  // children are solos), where its children start (the byte offset of the
+  // record before the first) | first leaf << 32, and a last word of
+  // inherited value (bits 0-31: what the node's region resolves to above
+  // its own level), guard (32-49) and number (50-51) of folded levels. A solo: prefix (high, low), value | the
   // rest's value << 32, length. The kind (1: solo) is the top byte of the
   // last word.
   struct alignas(32) Rec {
