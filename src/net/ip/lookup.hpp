@@ -57,20 +57,36 @@ void lookup_vector(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n, const K* d
   uint32_t multi_leaf = ~1u;
   const Lb* multi = nullptr;
   for (uint32_t i = 0; i < n; i++) {
+    // Packets that reuse the decision, in a loop of their own: with the
+    // rest of the body beside it gcc kept this path's values on the stack.
+    for (; i < n && leaf[i] == last_leaf && !(local_only && local_only[i]); i++) {
+      PktMeta& pm = meta(p[i]);
+      pm.adj = Dpo::index(last_dpo);
+      next[i] = last_next;
+      if (__builtin_expect(pm.flags & kTraced, 0))
+        t.trace(self, p[i], "fib %u lb %u dpo %s/%u", pm.vrf, leaf[i], Registry::get().nodes()[last_next]->name.c_str(),
+                Dpo::index(last_dpo));
+    }
+    // Under ECMP, packets on the last multi-bucket load-balance: a hash and a
+    // bucket each; one that does not get an adjacency takes the full path.
+    for (; i < n && leaf[i] == multi_leaf && !(local_only && local_only[i]); i++) {
+      PktMeta& pm = meta(p[i]);
+      pm.flow_hash = hash(p[i]);
+      const uint32_t d = lb_pick(multi, pm.flow_hash);
+      if (__builtin_expect(Dpo::type(d) != DpoType::adj, 0)) break;
+      pm.adj = Dpo::index(d);
+      next[i] = self.next[kLookupRewrite];
+      if (__builtin_expect(pm.flags & kTraced, 0))
+        t.trace(self, p[i], "fib %u lb %u dpo %s/%u hash 0x%08x", pm.vrf, leaf[i],
+                Registry::get().nodes()[next[i]]->name.c_str(), Dpo::index(d), pm.flow_hash);
+    }
+    if (i == n) break;
     rte_mbuf* m = p[i];
     PktMeta& pm = meta(m);
     const bool restricted = local_only && local_only[i];
     if (__builtin_expect(leaf[i] == ~0u, 0)) {
       pm.error = uint16_t(self.error_base + kLookupNoTable);
       next[i] = self.next[kLookupDrop];
-      continue;
-    }
-    if (leaf[i] == last_leaf && !restricted) {
-      pm.adj = Dpo::index(last_dpo);
-      next[i] = last_next;
-      if (__builtin_expect(pm.flags & kTraced, 0))
-        t.trace(self, m, "fib %u lb %u dpo %s/%u", pm.vrf, leaf[i], Registry::get().nodes()[last_next]->name.c_str(),
-                Dpo::index(last_dpo));
       continue;
     }
     uint32_t d;
