@@ -14,6 +14,7 @@
 #include "graph/registry.hpp"
 #include "helpers.hpp"
 #include "io/if_ops.hpp"
+#include "net/arp/neighbor.hpp"
 #include "net/fib/adj.hpp"
 #include "net/fib/fib.hpp"
 #include "net/ip/ip_ops.hpp"
@@ -164,6 +165,44 @@ void check(bool v6) {
       ASSERT_EQ(g_dst_macs[i][4], 0x01);
     }
   }
+}
+
+// ECMP where one next hop is not resolved: packets whose bucket is that
+// one go to the resolver (ip4-rewrite sends an incomplete adjacency there),
+// and the rest of the vector, before and after them, still leaves by the
+// buckets' next hops in order. Once the next hop resolves, the held packets
+// leave by it.
+TEST(IpForward, EcmpBucketWithoutANeighbourGoesToTheResolver) {
+  Net net;
+  for (int k = 0; k < 4; k++) ops::route_add(Net::via("203.0.112.0/24", fmt::format("198.51.100.{}", 10 + k)));
+  ops::route_add(Net::via("203.0.112.0/24", "198.51.100.99"));  // no neighbour yet
+  std::mt19937 rng(99);
+  std::vector<rte_mbuf*> v;
+  std::vector<int> want;
+  uint32_t unresolved = 0;
+  for (int i = 0; i < 200; i++) {
+    rte_mbuf* m = udp4(net.in, 0xcb007000 | (rng() & 0xff), uint16_t(rng()));
+    auto* ip = rte_pktmbuf_mtod_offset(m, const rte_ipv4_hdr*, 14);
+    const uint32_t d = lb_resolve(g_fib4[0].load()->lookup(rte_be_to_cpu_32(ip->dst_addr)), flow_hash4(ip));
+    const Adj* a = adjs().get(Dpo::index(d));
+    ASSERT_TRUE(a && Dpo::type(d) == DpoType::adj);
+    if (a->complete)
+      want.push_back(a->rewrite[5]);
+    else
+      unresolved++;
+    v.push_back(m);
+  }
+  ASSERT_GT(unresolved, 10u);
+  g_dst_macs.clear();
+  test::T().enqueue(Registry::get().id("ethernet-input"), v.data(), uint32_t(v.size()));
+  test::T().run_pending();
+  ASSERT_EQ(g_dst_macs.size(), want.size());
+  for (size_t i = 0; i < want.size(); i++) ASSERT_EQ(g_dst_macs[i][5], want[i]) << "packet " << i;
+  neighbors().set(net.out, parse_ip("198.51.100.99"), hop_mac(9), false);
+  test::T().loop_once();  // ip-neighbor-wait releases what it held
+  test::T().run_pending();
+  ASSERT_GT(g_dst_macs.size(), want.size());
+  for (size_t i = want.size(); i < g_dst_macs.size(); i++) EXPECT_EQ(g_dst_macs[i][5], 9);
 }
 
 TEST(IpForward, Ip4EveryPacketLeavesByItsOwnNextHop) { check(false); }
