@@ -452,6 +452,10 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bu
     high[i] = h;
     __builtin_prefetch(&direct_[h >> (64 - kDirect)]);
   }
+  // How deep each walk went matters only to the runs' later packets; the
+  // walk's end records it, and a walk that ends at the first level (no
+  // record) went kDirect deep.
+  if (shared) std::memset(decided, kDirect, n);
   // Packets whose first-level entry points to a node walk on; one that
   // points to a solo has stopped already. A packet's record is kept as its
   // byte offset (as nodes keep their children): no scaling per step.
@@ -462,9 +466,8 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bu
   for (uint32_t k = 0; k < m; k++) {
     const uint32_t i = walkers[k], e = load_direct(uint32_t(high[i] >> (64 - kDirect)));
     out[i] = e;
-    decided[i] = kDirect;
     cur[i] = (e & kIndex) * kRecBytes;
-    if (e & kRef) __builtin_prefetch(recs + cur[i]);
+    __builtin_prefetch(recs + select(e >> 31, cur[i], 0));  // where leaves and nodes mix, no branch
     walk[w] = uint8_t(i);
     w += (e >> 31) & ~(e >> 30);
     solos[ns] = uint8_t(i);
