@@ -75,9 +75,9 @@ class Lpm6 {
   // children are solos), where its children start (the byte offset of the
   // record before the first) | first leaf << 32, and a last word of
   // inherited value (bits 0-31: what the node's region resolves to above
-  // its own level), guard (32-49) and number (50-51) of folded levels. A solo: prefix (high, low), value | the
-  // rest's value << 32, length. The kind (1: solo) is the top byte of the
-  // last word.
+  // its own level), guard (32-49) and number (50-51) of folded levels. A
+  // solo: prefix (high, low), value | the rest's value << 32, length. The
+  // kind (1: solo) is the top byte of the last word.
   struct alignas(32) Rec {
     uint64_t w[4];
   };

@@ -56,6 +56,12 @@ void lookup_vector(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n, const K* d
   // its reclamation.
   uint32_t multi_leaf = ~1u;
   const Lb* multi = nullptr;
+  // The trace of a packet decided here (not reused).
+  auto trace_decided = [&](uint32_t i, uint32_t d) {
+    const PktMeta& pm = meta(p[i]);
+    t.trace(self, p[i], "fib %u lb %u dpo %s/%u hash 0x%08x", pm.vrf, leaf[i],
+            Registry::get().nodes()[next[i]]->name.c_str(), Dpo::index(d), pm.flow_hash);
+  };
   for (uint32_t i = 0; i < n; i++) {
     // Packets that reuse the decision, in a loop of their own: with the
     // rest of the body beside it gcc kept this path's values on the stack.
@@ -76,9 +82,7 @@ void lookup_vector(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n, const K* d
       if (__builtin_expect(Dpo::type(d) != DpoType::adj, 0)) break;
       pm.adj = Dpo::index(d);
       next[i] = self.next[kLookupRewrite];
-      if (__builtin_expect(pm.flags & kTraced, 0))
-        t.trace(self, p[i], "fib %u lb %u dpo %s/%u hash 0x%08x", pm.vrf, leaf[i],
-                Registry::get().nodes()[next[i]]->name.c_str(), Dpo::index(d), pm.flow_hash);
+      if (__builtin_expect(pm.flags & kTraced, 0)) trace_decided(i, d);
     }
     if (i == n) break;
     rte_mbuf* m = p[i];
@@ -141,9 +145,7 @@ void lookup_vector(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n, const K* d
     last_leaf = reusable ? leaf[i] : ~1u;
     last_dpo = d;
     last_next = next[i];
-    if (__builtin_expect(pm.flags & kTraced, 0))
-      t.trace(self, m, "fib %u lb %u dpo %s/%u hash 0x%08x", pm.vrf, leaf[i],
-              Registry::get().nodes()[next[i]]->name.c_str(), Dpo::index(d), pm.flow_hash);
+    if (__builtin_expect(pm.flags & kTraced, 0)) trace_decided(i, d);
   }
   t.enqueue_nexts(p, next, n);
 }
