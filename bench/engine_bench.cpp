@@ -8,7 +8,9 @@
 //  - Ip6Lookup: the IPv6 trie's bulk lookup alone, 64 destinations at a
 //    time, in one /48 (arg 0) or over 200k prefixes shaped as bench/run's
 //    IPv6 table: 1M destinations streamed (arg 1), or 4k of them, whose
-//    paths stay in cache, so what is left is the work (arg 2).
+//    paths stay in cache, so what is left is the work (arg 2); with the
+//    AVX-512 walk where the CPU has it. Ip6LookupScalar: the same walking
+//    one packet at a time.
 //  - FlowHash4/6: the symmetric flow hash ECMP balances on, over 256
 //    headers with random addresses and ports.
 //  - TableWalk: the memory floor of such lookups: 4 random lines per
@@ -228,6 +230,13 @@ BENCHMARK(Dispatch)->Arg(32)->Arg(64)->Arg(128)->Arg(256);
 BENCHMARK(EnqueueSplit)->Arg(256);
 BENCHMARK(Touch);
 BENCHMARK(Ip6Lookup)->Arg(0)->Arg(1)->Arg(2);
+// The same, one packet at a time where the CPU would walk eight with AVX-512.
+void Ip6LookupScalar(benchmark::State& st) {
+  Lpm6::use_simd(false);
+  Ip6Lookup(st);
+  Lpm6::use_simd(true);
+}
+BENCHMARK(Ip6LookupScalar)->Arg(0)->Arg(1)->Arg(2);
 BENCHMARK(FlowHash<rte_ipv4_hdr, flow_hash4>)->Name("FlowHash4");
 BENCHMARK(FlowHash<rte_ipv6_hdr, flow_hash6>)->Name("FlowHash6");
 BENCHMARK(TableWalk)->Arg(8)->Arg(32)->Arg(256);

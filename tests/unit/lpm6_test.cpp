@@ -21,6 +21,18 @@ using Ref6 = test::RefLpm<u128, kDefault>;
 
 u128 rand128(std::mt19937_64& rng) { return u128(rng()) << 64 | rng(); }
 
+// Every test twice: the bulk walk eight packets at a time with AVX-512
+// (skipped on a CPU without it), and one at a time.
+class Lpm6Test : public testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    if (!Lpm6::use_simd(GetParam()) && GetParam()) GTEST_SKIP() << "no AVX-512 on this CPU";
+  }
+  void TearDown() override { Lpm6::use_simd(true); }
+};
+INSTANTIATE_TEST_SUITE_P(Walk, Lpm6Test, testing::Values(true, false),
+                         [](const testing::TestParamInfo<bool>& i) { return i.param ? "Avx512" : "Scalar"; });
+
 void check6(const Lpm6& t, const Ref6& r, std::mt19937_64& rng, int n, u128 base) {
   for (int i = 0; i < n; i++) {
     // Mostly under the base /16 so that lookups hit the deep levels.
@@ -30,7 +42,7 @@ void check6(const Lpm6& t, const Ref6& r, std::mt19937_64& rng, int n, u128 base
   r.check_edges(t);
 }
 
-TEST(Lpm6, MatchesAReferenceThroughRandomNestedAddsAndDeletes) {
+TEST_P(Lpm6Test, MatchesAReferenceThroughRandomNestedAddsAndDeletes) {
   std::mt19937_64 rng(42);
   Lpm6 t(kDefault);
   Ref6 r;
@@ -75,7 +87,7 @@ TEST(Lpm6, MatchesAReferenceThroughRandomNestedAddsAndDeletes) {
 // below them, up to three per record, so the 18 levels take 4 + 4
 // records. Routes that land on folded levels unfold them; deleting
 // everything folds back.
-TEST(Lpm6, LoneRoutesAreSolosAndChainsFold) {
+TEST_P(Lpm6Test, LoneRoutesAreSolosAndChainsFold) {
   Lpm6 t(kDefault);
   Ref6 r;
   const u128 host = u128(0x20010db8) << 96 | 2;
@@ -139,7 +151,7 @@ TEST(Lpm6, LoneRoutesAreSolosAndChainsFold) {
 // so that once every route is deleted nothing is left in use. Deletes copy
 // a path too, so near the limit they can fail the same way (the route
 // stays) and succeed once other deletes have freed room.
-TEST(Lpm6, RunningOutOfNodeMemoryChangesNothing) {
+TEST_P(Lpm6Test, RunningOutOfNodeMemoryChangesNothing) {
   Lpm6 t(kDefault, 300);
   Ref6 r;
   std::mt19937_64 rng(9);
@@ -226,7 +238,7 @@ TEST(Lpm6, RunningOutOfNodeMemoryChangesNothing) {
   for (uint32_t k = 0; k < 16; k++) EXPECT_EQ(wide.lookup(net | u128(k) << 104 | 7), kDefault) << k;
 }
 
-TEST(Lpm6, BulkLookupEqualsSingleLookups) {
+TEST_P(Lpm6Test, BulkLookupEqualsSingleLookups) {
   Lpm6 t(kDefault);
   std::mt19937_64 rng(1);
   const u128 base = u128(0x2a00) << 112;
@@ -243,7 +255,7 @@ TEST(Lpm6, BulkLookupEqualsSingleLookups) {
 // the /48), where each is looked up on its own, or is towards the very
 // same address (a flow to a host). Bulk results equal the reference
 // whatever the runs.
-TEST(Lpm6, RunsOfDestinationsInOneSlash48WalkOnce) {
+TEST_P(Lpm6Test, RunsOfDestinationsInOneSlash48WalkOnce) {
   std::mt19937_64 rng(56);
   Lpm6 t(kDefault);
   Ref6 r;
@@ -284,7 +296,7 @@ TEST(Lpm6, RunsOfDestinationsInOneSlash48WalkOnce) {
 
 // /64s under /48s, 300k adds and deletes (lpm_test_util.hpp): nodes and solos
 // are built, replaced by copies, folded and reused under the reader.
-TEST(Lpm6, ConcurrentReadersNeverSeeAWrongOrFreedEntry) {
+TEST_P(Lpm6Test, ConcurrentReadersNeverSeeAWrongOrFreedEntry) {
   Lpm6 t(kDefault);
   const u128 base = u128(0x20010db8) << 96;
   auto key = [&](uint32_t x) { return base | u128(x & 0xf) << 80 | u128(x >> 4 & 0xfff) << 64; };

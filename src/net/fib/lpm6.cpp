@@ -1,6 +1,13 @@
 #include "net/fib/lpm6.hpp"
 
+// GCC 12's AVX-512 headers warn of their own undefined vectors (GCC bug 105593).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstdlib>
 #include <cstring>
@@ -431,13 +438,145 @@ uint32_t Lpm6::walk_from(uint32_t e, uint32_t level, u128 a) const {
   return e;
 }
 
+namespace {
+// The bulk walk's lists: packets still walking, those that reached a solo,
+// those that reached a leaf; one array per field, so that the AVX-512
+// round loads and compresses eight packets at a time. A compressing store
+// writes eight lanes whatever it keeps, hence the slack.
+struct BulkLists {
+  static constexpr size_t kCap = 256 + 8;
+  uint32_t wi[kCap], wc[kCap];            // walking: packet, record (byte offset)
+  uint64_t wh[kCap];                      // and its address's high word
+  uint32_t si[kCap], sc[kCap];            // at a solo: packet, the solo
+  uint32_t li[kCap], lc[kCap], lu[kCap];  // at a leaf: packet, its node, up_of() there
+  size_t w = 0, ns = 0, nl = 0;           // 64-bit: no zero-extending copy per append
+};
+
+// One level of the walk for every walking packet. Per packet only what
+// decides where it goes: the slot's bit in the children map and the
+// child's rank, both from the map shifted so that the slot's bit is its
+// top bit, and whether that child is a solo (flagged in the leaf-run map).
+// A packet that stops joins the solo or the leaf list without a branch:
+// children, solos and leaves mix at every level of a large table, and one
+// loop deciding both kinds after the walk had a branch on the kind that
+// mispredicted and cost as much as the walk itself (13-14 of 48 clocks per
+// packet in the graph).
+[[gnu::always_inline]] inline void round_scalar(BulkLists& L, const char* recs, uint32_t level) {
+  size_t left = 0;
+  for (size_t k = 0; k < L.w; k++) {
+    const uint32_t i = L.wi[k], c = L.wc[k];
+    const uint64_t h = L.wh[k];
+    const auto& r = *reinterpret_cast<const Lpm6::Rec*>(recs + c);
+    const uint32_t up = up_of(h, level);
+    const uint64_t t = r.w[0] << up;
+    const uint32_t child = uint32_t(t >> 63);
+    const uint32_t to = select(child, uint32_t(r.w[2]) + uint32_t(std::popcount(t)) * kRecBytes, c);
+    __builtin_prefetch(recs + to);
+    const uint64_t flag = r.w[1] << up;  // at a child's slot: a solo
+    L.wi[left] = i;
+    L.wc[left] = to;
+    L.wh[left] = h;
+    left += (t & ~flag) >> 63;
+    L.si[L.ns] = i;
+    L.sc[L.ns] = to;
+    L.ns += (t & flag) >> 63;
+    L.li[L.nl] = i;
+    L.lc[L.nl] = c;
+    L.lu[L.nl] = up;
+    L.nl += child ^ 1;
+  }
+  L.w = left;
+}
+
+// AVX-512 as the walk uses it, where avx512_walk() says the CPU has it.
+#define VP_AVX512 gnu::target("avx512f,avx512vl,avx512dq,avx512bw,avx512vpopcntdq")
+
+// The first three words of records o[0..8) as vectors of eight: eight
+// aligned 32-byte loads and a transpose. Gathers took 40% longer on the
+// machine we measure (docs/performance.md).
+struct RecWords {
+  __m512i maps, flags;  // words 0 and 1
+  __m256i kids;         // word 2's low half
+};
+[[VP_AVX512, gnu::always_inline]] inline __m512i two_recs(const char* recs, const uint32_t* o) {
+  return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_load_si256(reinterpret_cast<const __m256i*>(recs + o[0]))),
+                            _mm256_load_si256(reinterpret_cast<const __m256i*>(recs + o[1])), 1);
+}
+[[VP_AVX512, gnu::always_inline]] inline RecWords load_recs(const char* recs, const uint32_t* o) {
+  const __m512i a0 = two_recs(recs, o), a1 = two_recs(recs, o + 2), a2 = two_recs(recs, o + 4),
+                a3 = two_recs(recs, o + 6);
+  // Words 0 and 1 of four records, then word 2 (and 3) of four.
+  const __m512i w01 = _mm512_set_epi64(13, 9, 5, 1, 12, 8, 4, 0), w23 = _mm512_set_epi64(15, 11, 7, 3, 14, 10, 6, 2);
+  const __m512i lo01 = _mm512_permutex2var_epi64(a0, w01, a1), hi01 = _mm512_permutex2var_epi64(a2, w01, a3);
+  const __m512i lo23 = _mm512_permutex2var_epi64(a0, w23, a1), hi23 = _mm512_permutex2var_epi64(a2, w23, a3);
+  return {_mm512_shuffle_i64x2(lo01, hi01, 0x44), _mm512_shuffle_i64x2(lo01, hi01, 0xee),
+          _mm512_cvtepi64_epi32(_mm512_shuffle_i64x2(lo23, hi23, 0x44))};
+}
+
+// The same round eight packets at a time, the lists appended by
+// compressing stores. Idle lanes read record 0, so a round leaves the
+// walking list's tail zeroed.
+[[VP_AVX512]] void round_avx512(BulkLists& L, const char* recs, uint32_t level) {
+  size_t left = 0;
+  const __m512i ones = _mm512_set1_epi64(-1);
+  const __m128i shift = _mm_cvtsi32_si128(int(level));
+  for (size_t k = 0; k < L.w; k += 8) {
+    const __mmask8 valid = L.w - k >= 8 ? 0xff : __mmask8((1u << (L.w - k)) - 1);
+    const __m256i i = _mm256_maskz_loadu_epi32(valid, L.wi + k), c = _mm256_maskz_loadu_epi32(valid, L.wc + k);
+    const __m512i h = _mm512_maskz_loadu_epi64(valid, L.wh + k);
+    const RecWords r = load_recs(recs, L.wc + k);  // idle lanes: record 0 (the list's tail is zeroed)
+    const __m512i up = _mm512_srli_epi64(_mm512_xor_si512(_mm512_sll_epi64(h, shift), ones), 58);
+    const __m512i t = _mm512_sllv_epi64(r.maps, up), flag = _mm512_sllv_epi64(r.flags, up);
+    const __mmask8 child = _mm512_movepi64_mask(t) & valid;
+    const __mmask8 on = _mm512_movepi64_mask(_mm512_andnot_si512(flag, t)) & valid;
+    const __mmask8 solo = child & ~on;
+    const __mmask8 leaf = valid & ~child;
+    const __m256i rank = _mm512_cvtepi64_epi32(_mm512_popcnt_epi64(t));
+    const __m256i to = _mm256_mask_add_epi32(c, child, r.kids, _mm256_slli_epi32(rank, 5));
+    alignas(32) uint32_t pf[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(pf), to);
+    for (int j = 0; j < 8; j++) __builtin_prefetch(recs + pf[j]);  // idle lanes: record 0, harmless
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.wi + left), _mm256_maskz_compress_epi32(on, i));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.wc + left), _mm256_maskz_compress_epi32(on, to));
+    _mm512_storeu_si512(L.wh + left, _mm512_maskz_compress_epi64(on, h));
+    left += size_t(__builtin_popcount(on));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.si + L.ns), _mm256_maskz_compress_epi32(solo, i));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.sc + L.ns), _mm256_maskz_compress_epi32(solo, to));
+    L.ns += size_t(__builtin_popcount(solo));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.li + L.nl), _mm256_maskz_compress_epi32(leaf, i));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.lc + L.nl), _mm256_maskz_compress_epi32(leaf, c));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.lu + L.nl),
+                        _mm256_maskz_compress_epi32(leaf, _mm512_cvtepi64_epi32(up)));
+    L.nl += size_t(__builtin_popcount(leaf));
+  }
+  L.w = left;
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.wc + left), _mm256_setzero_si256());
+}
+
+#undef VP_AVX512
+
+bool avx512_walk() {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vpopcntdq");
+}
+std::atomic<bool> g_simd{avx512_walk()};
+}  // namespace
+
+bool Lpm6::use_simd(bool on) {
+  const bool can = avx512_walk();
+  g_simd.store(on && can, std::memory_order_relaxed);
+  return can;
+}
+
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bulk(const u128* addrs, uint32_t* out,
                                                                                    uint32_t n) const {
   // A packet with the same top 48 bits as the one before it follows that
   // packet's walk instead of walking (a burst towards one /48 walks once);
   // the two resolve alike when that walk was decided within 48 bits.
-  uint8_t rep[256], walkers[256], decided[256], at[256];
-  uint32_t cur[256], m = 0;
+  uint8_t rep[256], walkers[256], decided[256];
+  uint32_t m = 0;
   uint64_t high[256], prev = ~uint64_t(0);
   bool shared = false;
   for (uint32_t i = 0; i < n; i++) {
@@ -459,85 +598,69 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bu
   // Packets whose first-level entry points to a node walk on; one that
   // points to a solo has stopped already. A packet's record is kept as its
   // byte offset (as nodes keep their children): no scaling per step.
-  uint8_t walk[256], solos[256], leafs[256];
-  size_t w = 0, ns = 0, nl = 0;  // 64-bit: no zero-extending copy per append
+  BulkLists L;
   const char* recs = reinterpret_cast<const char*>(recs_.base);
   auto rec = [recs](uint32_t off) -> const Rec& { return *reinterpret_cast<const Rec*>(recs + off); };
   for (uint32_t k = 0; k < m; k++) {
     const uint32_t i = walkers[k], e = load_direct(uint32_t(high[i] >> (64 - kDirect)));
     out[i] = e;
-    cur[i] = (e & kIndex) * kRecBytes;
-    __builtin_prefetch(recs + select(e >> 31, cur[i], 0));  // where leaves and nodes mix, no branch
-    walk[w] = uint8_t(i);
-    w += (e >> 31) & ~(e >> 30);
-    solos[ns] = uint8_t(i);
-    ns += (e >> 31) & (e >> 30);
+    const uint32_t c = (e & kIndex) * kRecBytes;
+    __builtin_prefetch(recs + select(e >> 31, c, 0));  // where leaves and nodes mix, no branch
+    L.wi[L.w] = i;
+    L.wc[L.w] = c;
+    L.wh[L.w] = high[i];
+    L.w += (e >> 31) & ~(e >> 30);
+    L.si[L.ns] = i;
+    L.sc[L.ns] = c;
+    L.ns += (e >> 31) & (e >> 30);
   }
   // Down to /48 no level is folded, so every packet of a round is at the
-  // same level, and its bits are in the address's high word. Per level only
-  // what decides where the packet goes: the slot's bit in the children map
-  // and the child's rank, both from the map shifted so that the slot's bit
-  // is its top bit, and whether that child is a solo (flagged in the
-  // leaf-run map). Each packet that stops joins the list of those that
-  // reached a solo or of those that reached a leaf, without a branch
-  // (children, solos and leaves mix at every level of a large table), so
-  // that each list is resolved after the walk by a loop that does only its
-  // own work: one loop deciding both kinds had a branch on the kind that
-  // mispredicted and cost as much as the walk itself (13-14 of 48 clocks
-  // per packet in the graph). No solo is read as a node: first-level entries
-  // and leaf-run maps say where they are.
-  for (uint32_t level = kDirect; w && level < kFoldFrom; level += kStride) {
-    size_t left = 0;
-    for (size_t k = 0; k < w; k++) {
-      const uint32_t i = walk[k], c = cur[i];
-      const Rec& r = rec(c);
-      const uint32_t up = up_of(high[i], level);
-      const uint64_t t = r.w[0] << up;
-      const uint32_t child = uint32_t(t >> 63);
-      const uint32_t to = select(child, uint32_t(r.w[2]) + uint32_t(std::popcount(t)) * kRecBytes, c);
-      cur[i] = to;
-      __builtin_prefetch(recs + to);
-      at[i] = uint8_t(level);
-      const uint64_t flag = r.w[1] << up;  // at a child's slot: a solo
-      walk[left] = uint8_t(i);
-      left += (t & ~flag) >> 63;
-      solos[ns] = uint8_t(i);
-      ns += (t & flag) >> 63;
-      leafs[nl] = uint8_t(i);
-      nl += child ^ 1;
-    }
-    w = left;
+  // same level, and its bits are in the address's high word. No solo is
+  // read as a node: first-level entries and leaf-run maps say where they
+  // are. Where each round's leaves start in their list: how deep they went.
+  std::fill_n(L.wc + L.w, 8, 0);
+  size_t leaves_from[(kFoldFrom - kDirect) / kStride + 1] = {};
+  const bool simd = g_simd.load(std::memory_order_relaxed);
+  uint32_t rounds = 0;
+  for (uint32_t level = kDirect; L.w && level < kFoldFrom; level += kStride) {
+    leaves_from[rounds++] = L.nl;
+    if (simd)
+      round_avx512(L, recs, level);
+    else
+      round_scalar(L, recs, level);
   }
+  leaves_from[rounds] = L.nl;
   // Past /48 (routes longer than the public table's, levels may be folded
   // there): one packet at a time.
-  for (size_t k = 0; k < w; k++) {
-    const uint32_t i = walk[k];
-    out[i] = walk_from(kRef | cur[i] / kRecBytes, kFoldFrom, addrs[i]);
+  for (size_t k = 0; k < L.w; k++) {
+    const uint32_t i = L.wi[k];
+    out[i] = walk_from(kRef | L.wc[k] / kRecBytes, kFoldFrom, addrs[i]);
     decided[i] = 128;
   }
   // The leaves' indices first, so that their misses overlap the solos'
   // work, then the leaves.
   const uint32_t* leaves = leaves_.base;
-  for (size_t k = 0; k < nl; k++) {
-    const uint32_t i = leafs[k];
-    const Rec& r = rec(cur[i]);
-    const uint32_t li = uint32_t(r.w[2] >> 32) + uint32_t(std::popcount(leaf_runs(r) << up_of(high[i], at[i]))) - 1;
+  for (size_t k = 0; k < L.nl; k++) {
+    const Rec& r = rec(L.lc[k]);
+    const uint32_t li = uint32_t(r.w[2] >> 32) + uint32_t(std::popcount(leaf_runs(r) << L.lu[k])) - 1;
     __builtin_prefetch(&leaves[li]);
-    out[i] = li;
-    decided[i] = uint8_t(at[i] + kStride);
+    out[L.li[k]] = li;
   }
-  for (size_t k = 0; k < ns; k++) {
-    const uint32_t i = solos[k];
-    const Rec& r = rec(cur[i]);
+  for (size_t k = 0; k < L.ns; k++) {
+    const uint32_t i = L.si[k];
+    const Rec& r = rec(L.sc[k]);
     out[i] = solo_value(r, high[i], uint64_t(addrs[i]));
     decided[i] = uint8_t(r.w[3]);  // the solo's length
   }
-  for (size_t k = 0; k < nl; k++) out[leafs[k]] = leaves[out[leafs[k]]];
+  for (size_t k = 0; k < L.nl; k++) out[L.li[k]] = leaves[out[L.li[k]]];
   // A run's later packets towards the very same address (a flow to a
   // host route) share the result however deep the walk went.
-  if (shared)
-    for (uint32_t i = 0; i < n; i++)
-      if (rep[i] != i) out[i] = decided[rep[i]] <= 48 || addrs[i] == addrs[rep[i]] ? out[rep[i]] : lookup(addrs[i]);
+  if (!shared) return;
+  for (uint32_t r = 0; r < rounds; r++)
+    for (size_t k = leaves_from[r]; k < leaves_from[r + 1]; k++)
+      decided[L.li[k]] = uint8_t(kDirect + (r + 1) * kStride);
+  for (uint32_t i = 0; i < n; i++)
+    if (rep[i] != i) out[i] = decided[rep[i]] <= 48 || addrs[i] == addrs[rep[i]] ? out[rep[i]] : lookup(addrs[i]);
 }
 
 size_t Lpm6::memory_bytes() const {

@@ -64,6 +64,10 @@ class Lpm6 {
   // Level by level for the whole vector, each level's records prefetched
   // for every packet before any is read.
   void lookup_bulk(const u128* addrs, uint32_t* out, uint32_t n) const;
+  // Whether lookup_bulk walks eight packets at a time with AVX-512 (the
+  // default where the CPU has it); returns whether it has. Tests and the
+  // engine bench run both ways.
+  static bool use_simd(bool on);
 
   size_t memory_bytes() const;
   // Records (nodes and solos) and leaves in use: both 0 when only routes
