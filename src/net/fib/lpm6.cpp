@@ -448,6 +448,7 @@ struct BulkLists {
   uint32_t wi[kCap], wc[kCap];            // walking: packet, record (byte offset)
   uint64_t wh[kCap];                      // and its address's high word
   uint32_t si[kCap], sc[kCap];            // at a solo: packet, the solo
+  uint64_t sh[kCap];                      // and the address's high word
   uint32_t li[kCap], lc[kCap], lu[kCap];  // at a leaf: packet, its node, up_of() there
   size_t w = 0, ns = 0, nl = 0;           // 64-bit: no zero-extending copy per append
 };
@@ -479,6 +480,7 @@ struct BulkLists {
     left += (t & ~flag) >> 63;
     L.si[L.ns] = i;
     L.sc[L.ns] = to;
+    L.sh[L.ns] = h;
     L.ns += (t & flag) >> 63;
     L.li[L.nl] = i;
     L.lc[L.nl] = c;
@@ -488,15 +490,56 @@ struct BulkLists {
   L.w = left;
 }
 
+// The first-level entry for an address's high word (the main thread
+// publishes entries with a release store).
+uint32_t entry(const uint32_t* direct, uint64_t high) {
+  return __atomic_load_n(&direct[high >> (64 - Lpm6::kDirect)], __ATOMIC_ACQUIRE);
+}
+
+// The first level for the m packets in L.wi/L.wh (each the first of its
+// run), sorted in place: a packet whose entry points to a node walks on,
+// one whose entry points to a solo has stopped already. Every packet's
+// entry goes to out: where it is a leaf, it is the result.
+[[gnu::always_inline]] inline void first_scalar(BulkLists& L, size_t m, const uint32_t* direct, const char* recs,
+                                                uint32_t* out) {
+  size_t w = 0;
+  for (size_t k = 0; k < m; k++) {
+    const uint32_t i = L.wi[k];
+    const uint64_t h = L.wh[k];
+    const uint32_t e = entry(direct, h), c = (e & Lpm6::kIndex) * kRecBytes;
+    out[i] = e;
+    __builtin_prefetch(recs + select(e >> 31, c, 0));  // where leaves and nodes mix, no branch
+    L.wi[w] = i;
+    L.wc[w] = c;
+    L.wh[w] = h;
+    w += (e >> 31) & ~(e >> 30);
+    L.si[L.ns] = i;
+    L.sc[L.ns] = c;
+    L.sh[L.ns] = h;
+    L.ns += (e >> 31) & (e >> 30);
+  }
+  L.w = w;
+}
+
+// Each solo's value for its packet (and how deep that decided it).
+[[gnu::always_inline]] inline void solos_scalar(const BulkLists& L, const char* recs, const u128* addrs, uint32_t* out,
+                                                uint8_t* decided) {
+  for (size_t k = 0; k < L.ns; k++) {
+    const uint32_t i = L.si[k];
+    const auto& r = *reinterpret_cast<const Lpm6::Rec*>(recs + L.sc[k]);
+    out[i] = solo_value(r, L.sh[k], uint64_t(addrs[i]));
+    decided[i] = uint8_t(r.w[3]);  // the solo's length
+  }
+}
+
 // AVX-512 as the walk uses it, where avx512_walk() says the CPU has it.
 #define VP_AVX512 gnu::target("avx512f,avx512vl,avx512dq,avx512bw,avx512vpopcntdq")
 
-// The first three words of records o[0..8) as vectors of eight: eight
-// aligned 32-byte loads and a transpose. Gathers took 40% longer on the
-// machine we measure (docs/performance.md).
+// Records o[0..8) as four vectors of eight, one per word: eight aligned
+// 32-byte loads and a transpose. Gathers took 40% longer on the machine
+// we measure (docs/performance.md).
 struct RecWords {
-  __m512i maps, flags;  // words 0 and 1
-  __m256i kids;         // word 2's low half
+  __m512i w[4];
 };
 [[VP_AVX512, gnu::always_inline]] inline __m512i two_recs(const char* recs, const uint32_t* o) {
   return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_load_si256(reinterpret_cast<const __m256i*>(recs + o[0]))),
@@ -505,12 +548,30 @@ struct RecWords {
 [[VP_AVX512, gnu::always_inline]] inline RecWords load_recs(const char* recs, const uint32_t* o) {
   const __m512i a0 = two_recs(recs, o), a1 = two_recs(recs, o + 2), a2 = two_recs(recs, o + 4),
                 a3 = two_recs(recs, o + 6);
-  // Words 0 and 1 of four records, then word 2 (and 3) of four.
+  // Words 0 and 1 of four records, then words 2 and 3.
   const __m512i w01 = _mm512_set_epi64(13, 9, 5, 1, 12, 8, 4, 0), w23 = _mm512_set_epi64(15, 11, 7, 3, 14, 10, 6, 2);
   const __m512i lo01 = _mm512_permutex2var_epi64(a0, w01, a1), hi01 = _mm512_permutex2var_epi64(a2, w01, a3);
   const __m512i lo23 = _mm512_permutex2var_epi64(a0, w23, a1), hi23 = _mm512_permutex2var_epi64(a2, w23, a3);
-  return {_mm512_shuffle_i64x2(lo01, hi01, 0x44), _mm512_shuffle_i64x2(lo01, hi01, 0xee),
-          _mm512_cvtepi64_epi32(_mm512_shuffle_i64x2(lo23, hi23, 0x44))};
+  return {{_mm512_shuffle_i64x2(lo01, hi01, 0x44), _mm512_shuffle_i64x2(lo01, hi01, 0xee),
+           _mm512_shuffle_i64x2(lo23, hi23, 0x44), _mm512_shuffle_i64x2(lo23, hi23, 0xee)}};
+}
+// The lanes of a group of eight starting at k that hold list entries.
+[[VP_AVX512, gnu::always_inline]] inline __mmask8 lanes(size_t k, size_t n) {
+  return n - k >= 8 ? 0xff : __mmask8((1u << (n - k)) - 1);
+}
+// Eight prefetches, one per lane of record offsets (idle lanes: record 0).
+[[VP_AVX512, gnu::always_inline]] inline void prefetch8(const char* recs, __m256i off) {
+  alignas(32) uint32_t o[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(o), off);
+  for (uint32_t x : o) __builtin_prefetch(recs + x);
+}
+// Appends the lanes of v in `keep` at *to, advancing n (the list has
+// eight entries of slack).
+[[VP_AVX512, gnu::always_inline]] inline void append(uint32_t* to, __mmask8 keep, __m256i v) {
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(to), _mm256_maskz_compress_epi32(keep, v));
+}
+[[VP_AVX512, gnu::always_inline]] inline void append(uint64_t* to, __mmask8 keep, __m512i v) {
+  _mm512_storeu_si512(to, _mm512_maskz_compress_epi64(keep, v));
 }
 
 // The same round eight packets at a time, the lists appended by
@@ -521,36 +582,91 @@ struct RecWords {
   const __m512i ones = _mm512_set1_epi64(-1);
   const __m128i shift = _mm_cvtsi32_si128(int(level));
   for (size_t k = 0; k < L.w; k += 8) {
-    const __mmask8 valid = L.w - k >= 8 ? 0xff : __mmask8((1u << (L.w - k)) - 1);
+    const __mmask8 valid = lanes(k, L.w);
     const __m256i i = _mm256_maskz_loadu_epi32(valid, L.wi + k), c = _mm256_maskz_loadu_epi32(valid, L.wc + k);
     const __m512i h = _mm512_maskz_loadu_epi64(valid, L.wh + k);
     const RecWords r = load_recs(recs, L.wc + k);  // idle lanes: record 0 (the list's tail is zeroed)
     const __m512i up = _mm512_srli_epi64(_mm512_xor_si512(_mm512_sll_epi64(h, shift), ones), 58);
-    const __m512i t = _mm512_sllv_epi64(r.maps, up), flag = _mm512_sllv_epi64(r.flags, up);
+    const __m512i t = _mm512_sllv_epi64(r.w[0], up), flag = _mm512_sllv_epi64(r.w[1], up);
     const __mmask8 child = _mm512_movepi64_mask(t) & valid;
     const __mmask8 on = _mm512_movepi64_mask(_mm512_andnot_si512(flag, t)) & valid;
     const __mmask8 solo = child & ~on;
     const __mmask8 leaf = valid & ~child;
     const __m256i rank = _mm512_cvtepi64_epi32(_mm512_popcnt_epi64(t));
-    const __m256i to = _mm256_mask_add_epi32(c, child, r.kids, _mm256_slli_epi32(rank, 5));
-    alignas(32) uint32_t pf[8];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(pf), to);
-    for (int j = 0; j < 8; j++) __builtin_prefetch(recs + pf[j]);  // idle lanes: record 0, harmless
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.wi + left), _mm256_maskz_compress_epi32(on, i));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.wc + left), _mm256_maskz_compress_epi32(on, to));
-    _mm512_storeu_si512(L.wh + left, _mm512_maskz_compress_epi64(on, h));
+    const __m256i to = _mm256_mask_add_epi32(c, child, _mm512_cvtepi64_epi32(r.w[2]), _mm256_slli_epi32(rank, 5));
+    prefetch8(recs, to);
+    append(L.wi + left, on, i);
+    append(L.wc + left, on, to);
+    append(L.wh + left, on, h);
     left += size_t(__builtin_popcount(on));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.si + L.ns), _mm256_maskz_compress_epi32(solo, i));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.sc + L.ns), _mm256_maskz_compress_epi32(solo, to));
+    append(L.si + L.ns, solo, i);
+    append(L.sc + L.ns, solo, to);
+    append(L.sh + L.ns, solo, h);
     L.ns += size_t(__builtin_popcount(solo));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.li + L.nl), _mm256_maskz_compress_epi32(leaf, i));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.lc + L.nl), _mm256_maskz_compress_epi32(leaf, c));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.lu + L.nl),
-                        _mm256_maskz_compress_epi32(leaf, _mm512_cvtepi64_epi32(up)));
+    append(L.li + L.nl, leaf, i);
+    append(L.lc + L.nl, leaf, c);
+    append(L.lu + L.nl, leaf, _mm512_cvtepi64_epi32(up));
     L.nl += size_t(__builtin_popcount(leaf));
   }
   L.w = left;
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(L.wc + left), _mm256_setzero_si256());
+}
+
+// The first level eight packets at a time: entries read one by one (a
+// gather is no faster), then sorted into the lists as the rounds do.
+[[VP_AVX512]] void first_avx512(BulkLists& L, size_t m, const uint32_t* direct, const char* recs, uint32_t* out) {
+  alignas(32) uint32_t ent[BulkLists::kCap];
+  for (size_t k = 0; k < m; k++) out[L.wi[k]] = ent[k] = entry(direct, L.wh[k]);
+  const __m256i index = _mm256_set1_epi32(int(Lpm6::kIndex));
+  size_t w = 0;
+  for (size_t k = 0; k < m; k += 8) {
+    const __mmask8 valid = lanes(k, m);
+    const __m256i e = _mm256_maskz_loadu_epi32(valid, ent + k), i = _mm256_maskz_loadu_epi32(valid, L.wi + k);
+    const __m512i h = _mm512_maskz_loadu_epi64(valid, L.wh + k);
+    const __mmask8 ref = _mm256_movepi32_mask(e) & valid, solo = ref & _mm256_movepi32_mask(_mm256_slli_epi32(e, 1));
+    const __mmask8 node = ref & ~solo;
+    const __m256i c = _mm256_maskz_slli_epi32(ref, _mm256_and_si256(e, index), 5);  // a leaf: record 0
+    prefetch8(recs, c);
+    append(L.wi + w, node, i);
+    append(L.wc + w, node, c);
+    append(L.wh + w, node, h);
+    w += size_t(__builtin_popcount(node));
+    append(L.si + L.ns, solo, i);
+    append(L.sc + L.ns, solo, c);
+    append(L.sh + L.ns, solo, h);
+    L.ns += size_t(__builtin_popcount(solo));
+  }
+  L.w = w;
+}
+
+// The solos eight at a time, as solo_value() (a shift by 64 or more gives
+// 0 here, so no masks); the addresses' low words by a gather, one per eight.
+[[VP_AVX512]] void solos_avx512(const BulkLists& L, const char* recs, const u128* addrs, uint32_t* out,
+                                uint8_t* decided) {
+  const __m512i byte = _mm512_set1_epi64(0xff), n64 = _mm512_set1_epi64(64), n128 = _mm512_set1_epi64(128);
+  const auto* lo_words = reinterpret_cast<const long long*>(addrs);
+  for (size_t k = 0; k < L.ns; k += 8) {
+    const __mmask8 valid = lanes(k, L.ns);
+    const RecWords r = load_recs(recs, L.sc + k);  // idle lanes: record 0 (the list's tail is zeroed)
+    const __m256i i = _mm256_maskz_loadu_epi32(valid, L.si + k);
+    const __m512i hi = _mm512_maskz_loadu_epi64(valid, L.sh + k);
+    const __m512i lo = _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), valid, _mm256_slli_epi32(i, 1), lo_words, 8);
+    const __m512i len = _mm512_and_si512(r.w[3], byte);
+    const __m512i miss_hi =
+        _mm512_srlv_epi64(_mm512_xor_si512(hi, r.w[0]), _mm512_sub_epi64(n64, _mm512_min_epu64(len, n64)));
+    const __m512i miss_lo = _mm512_srlv_epi64(_mm512_xor_si512(lo, r.w[1]), _mm512_sub_epi64(n128, len));
+    const __m512i miss = _mm512_or_si512(miss_hi, miss_lo);
+    const __mmask8 match = _mm512_testn_epi64_mask(miss, miss);
+    const __m256i v = _mm512_cvtepi64_epi32(_mm512_mask_blend_epi64(match, _mm512_srli_epi64(r.w[2], 32), r.w[2]));
+    alignas(32) uint32_t val[8], at[8], depth[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(val), v);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(at), i);
+    _mm256_store_si256(reinterpret_cast<__m256i*>(depth), _mm512_cvtepi64_epi32(len));
+    for (size_t j = 0, e = std::min<size_t>(8, L.ns - k); j < e; j++) {
+      out[at[j]] = val[j];
+      decided[at[j]] = uint8_t(depth[j]);
+    }
+  }
 }
 
 #undef VP_AVX512
@@ -574,53 +690,46 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bu
                                                                                    uint32_t n) const {
   // A packet with the same top 48 bits as the one before it follows that
   // packet's walk instead of walking (a burst towards one /48 walks once);
-  // the two resolve alike when that walk was decided within 48 bits.
-  uint8_t rep[256], walkers[256], decided[256];
-  uint32_t m = 0;
-  uint64_t high[256], prev = ~uint64_t(0);
+  // the two resolve alike when that walk was decided within 48 bits. The
+  // run's first packet is kept in a register: reading it back from the
+  // array it was just stored to made each packet wait for that store.
+  uint8_t rep[256], decided[256];
+  BulkLists L;
+  size_t m = 0;
+  uint32_t run = 0;
+  uint64_t prev = ~uint64_t(0);
   bool shared = false;
   for (uint32_t i = 0; i < n; i++) {
     const uint64_t h = uint64_t(addrs[i] >> 64);
     if ((h >> 16) == prev) {
-      rep[i] = walkers[m - 1];
+      rep[i] = uint8_t(run);
       shared = true;
       continue;
     }
     prev = h >> 16;
-    rep[i] = walkers[m++] = uint8_t(i);
-    high[i] = h;
+    rep[i] = uint8_t(run = i);
+    L.wi[m] = i;
+    L.wh[m++] = h;
     __builtin_prefetch(&direct_[h >> (64 - kDirect)]);
   }
   // How deep each walk went matters only to the runs' later packets; the
   // walk's end records it, and a walk that ends at the first level (no
   // record) went kDirect deep.
   if (shared) std::memset(decided, kDirect, n);
-  // Packets whose first-level entry points to a node walk on; one that
-  // points to a solo has stopped already. A packet's record is kept as its
-  // byte offset (as nodes keep their children): no scaling per step.
-  BulkLists L;
+  // A packet's record is kept as its byte offset (as nodes keep their
+  // children): no scaling per step. Down to /48 no level is folded, so
+  // every packet of a round is at the same level, and its bits are in the
+  // address's high word. No solo is read as a node: first-level entries
+  // and leaf-run maps say where they are. Where each round's leaves start
+  // in their list says how deep they went.
   const char* recs = reinterpret_cast<const char*>(recs_.base);
-  auto rec = [recs](uint32_t off) -> const Rec& { return *reinterpret_cast<const Rec*>(recs + off); };
-  for (uint32_t k = 0; k < m; k++) {
-    const uint32_t i = walkers[k], e = load_direct(uint32_t(high[i] >> (64 - kDirect)));
-    out[i] = e;
-    const uint32_t c = (e & kIndex) * kRecBytes;
-    __builtin_prefetch(recs + select(e >> 31, c, 0));  // where leaves and nodes mix, no branch
-    L.wi[L.w] = i;
-    L.wc[L.w] = c;
-    L.wh[L.w] = high[i];
-    L.w += (e >> 31) & ~(e >> 30);
-    L.si[L.ns] = i;
-    L.sc[L.ns] = c;
-    L.ns += (e >> 31) & (e >> 30);
-  }
-  // Down to /48 no level is folded, so every packet of a round is at the
-  // same level, and its bits are in the address's high word. No solo is
-  // read as a node: first-level entries and leaf-run maps say where they
-  // are. Where each round's leaves start in their list: how deep they went.
-  std::fill_n(L.wc + L.w, 8, 0);
-  size_t leaves_from[(kFoldFrom - kDirect) / kStride + 1] = {};
   const bool simd = g_simd.load(std::memory_order_relaxed);
+  if (simd)
+    first_avx512(L, m, direct_, recs, out);
+  else
+    first_scalar(L, m, direct_, recs, out);
+  std::fill_n(L.wc + L.w, 8, 0);  // the AVX-512 round's idle lanes read record 0
+  size_t leaves_from[(kFoldFrom - kDirect) / kStride + 1] = {};
   uint32_t rounds = 0;
   for (uint32_t level = kDirect; L.w && level < kFoldFrom; level += kStride) {
     leaves_from[rounds++] = L.nl;
@@ -639,6 +748,7 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bu
   }
   // The leaves' indices first, so that their misses overlap the solos'
   // work, then the leaves.
+  auto rec = [recs](uint32_t off) -> const Rec& { return *reinterpret_cast<const Rec*>(recs + off); };
   const uint32_t* leaves = leaves_.base;
   for (size_t k = 0; k < L.nl; k++) {
     const Rec& r = rec(L.lc[k]);
@@ -646,12 +756,11 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void Lpm6::lookup_bu
     __builtin_prefetch(&leaves[li]);
     out[L.li[k]] = li;
   }
-  for (size_t k = 0; k < L.ns; k++) {
-    const uint32_t i = L.si[k];
-    const Rec& r = rec(L.sc[k]);
-    out[i] = solo_value(r, high[i], uint64_t(addrs[i]));
-    decided[i] = uint8_t(r.w[3]);  // the solo's length
-  }
+  std::fill_n(L.sc + L.ns, 8, 0);
+  if (simd)
+    solos_avx512(L, recs, addrs, out, decided);
+  else
+    solos_scalar(L, recs, addrs, out, decided);
   for (size_t k = 0; k < L.nl; k++) out[L.li[k]] = leaves[out[L.li[k]]];
   // A run's later packets towards the very same address (a flow to a
   // host route) share the result however deep the walk went.
