@@ -565,8 +565,8 @@ struct RecWords {
   _mm256_store_si256(reinterpret_cast<__m256i*>(o), off);
   for (uint32_t x : o) __builtin_prefetch(recs + x);
 }
-// Appends the lanes of v in `keep` at *to, advancing n (the list has
-// eight entries of slack).
+// Stores the lanes of v in `keep` side by side at `to`, then zeros up to
+// eight lanes (the lists have the slack); the caller advances its count.
 [[VP_AVX512, gnu::always_inline]] inline void append(uint32_t* to, __mmask8 keep, __m256i v) {
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(to), _mm256_maskz_compress_epi32(keep, v));
 }
