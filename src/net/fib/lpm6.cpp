@@ -574,6 +574,20 @@ struct RecWords {
   _mm512_storeu_si512(to, _mm512_maskz_compress_epi64(keep, v));
 }
 
+// Lanes `on` join the walking list (its count at w), lanes `solo` the
+// solo list; either way their record is `to`.
+[[VP_AVX512, gnu::always_inline]] inline void walk_or_solo(BulkLists& L, size_t& w, __mmask8 on, __mmask8 solo,
+                                                           __m256i i, __m256i to, __m512i h) {
+  append(L.wi + w, on, i);
+  append(L.wc + w, on, to);
+  append(L.wh + w, on, h);
+  w += size_t(__builtin_popcount(on));
+  append(L.si + L.ns, solo, i);
+  append(L.sc + L.ns, solo, to);
+  append(L.sh + L.ns, solo, h);
+  L.ns += size_t(__builtin_popcount(solo));
+}
+
 // The same round eight packets at a time, the lists appended by
 // compressing stores. Idle lanes read record 0, so a round leaves the
 // walking list's tail zeroed.
@@ -595,14 +609,7 @@ struct RecWords {
     const __m256i rank = _mm512_cvtepi64_epi32(_mm512_popcnt_epi64(t));
     const __m256i to = _mm256_mask_add_epi32(c, child, _mm512_cvtepi64_epi32(r.w[2]), _mm256_slli_epi32(rank, 5));
     prefetch8(recs, to);
-    append(L.wi + left, on, i);
-    append(L.wc + left, on, to);
-    append(L.wh + left, on, h);
-    left += size_t(__builtin_popcount(on));
-    append(L.si + L.ns, solo, i);
-    append(L.sc + L.ns, solo, to);
-    append(L.sh + L.ns, solo, h);
-    L.ns += size_t(__builtin_popcount(solo));
+    walk_or_solo(L, left, on, solo, i, to, h);
     append(L.li + L.nl, leaf, i);
     append(L.lc + L.nl, leaf, c);
     append(L.lu + L.nl, leaf, _mm512_cvtepi64_epi32(up));
@@ -627,14 +634,7 @@ struct RecWords {
     const __mmask8 node = ref & ~solo;
     const __m256i c = _mm256_maskz_slli_epi32(ref, _mm256_and_si256(e, index), 5);  // a leaf: record 0
     prefetch8(recs, c);
-    append(L.wi + w, node, i);
-    append(L.wc + w, node, c);
-    append(L.wh + w, node, h);
-    w += size_t(__builtin_popcount(node));
-    append(L.si + L.ns, solo, i);
-    append(L.sc + L.ns, solo, c);
-    append(L.sh + L.ns, solo, h);
-    L.ns += size_t(__builtin_popcount(solo));
+    walk_or_solo(L, w, node, solo, i, c, h);
   }
   L.w = w;
 }
