@@ -2,6 +2,7 @@
 for the router (TCP to its address, ARP the kernel needs) while vplane
 answers pings itself and forwards transit traffic without the mirror."""
 import json
+import signal
 import subprocess
 import time
 
@@ -206,11 +207,18 @@ def test_a_burst_larger_than_the_socket_buffer_ends_equal_to_the_kernel(lab, tmp
     v.cli(f"lcp create {a['port']} host-if vpp0 netns {m}")
     batch = tmp_path / "routes"
     n = 20000
-    batch.write_text("".join(f"route add 100.{k >> 8}.{k & 255}.0/24 via {a['ip']}\n" for k in range(n)))
-    sh(["ip", "-n", m, "-batch", str(batch)])
-    # Delete some again in the same burst, so a resync must also remove what it had applied.
-    batch.write_text("".join(f"route del 100.{k >> 8}.{k & 255}.0/24\n" for k in range(0, n, 7)))
-    sh(["ip", "-n", m, "-batch", str(batch)])
+    # vplaned stopped while the kernel sends the burst: the socket buffer
+    # must overflow whatever the machine's speed (a busy listener read fast
+    # enough to keep up on a quick one, and the overflow went untested).
+    v.proc.send_signal(signal.SIGSTOP)
+    try:
+        batch.write_text("".join(f"route add 100.{k >> 8}.{k & 255}.0/24 via {a['ip']}\n" for k in range(n)))
+        sh(["ip", "-n", m, "-batch", str(batch)])
+        # Delete some again in the same burst, so a resync must also remove what it had applied.
+        batch.write_text("".join(f"route del 100.{k >> 8}.{k & 255}.0/24\n" for k in range(0, n, 7)))
+        sh(["ip", "-n", m, "-batch", str(batch)])
+    finally:
+        v.proc.send_signal(signal.SIGCONT)
     want = n - len(range(0, n, 7))
     assert wait_for(lambda: len(fib_routes(v)) == want, timeout=60), len(fib_routes(v))
     kernel = {r["dst"] for r in json.loads(sh(["ip", "-n", m, "-j", "route", "show", "proto", "boot"]).stdout)}
