@@ -73,6 +73,11 @@ uint32_t solo_value(const Lpm6::Rec& r, uint64_t hi, uint64_t lo) {
   return select(uint32_t((miss_hi | miss_lo) == 0), uint32_t(r.w[2]), uint32_t(r.w[2] >> 32));
 }
 uint64_t upto(uint32_t s) { return (uint64_t(2) << s) - 1; }  // bits 0..s
+// The first-level entry for an address's high word (the main thread
+// publishes entries with a release store).
+uint32_t entry(const uint32_t* direct, uint64_t high) {
+  return __atomic_load_n(&direct[high >> (64 - Lpm6::kDirect)], __ATOMIC_ACQUIRE);
+}
 // Where a node's children start, as its third word keeps it: the byte
 // offset of the record before the first child (wrapping below 0), so that
 // the bulk walk finds a child's offset by adding its rank times 32.
@@ -421,7 +426,7 @@ void Lpm6::del(u128 prefix, uint8_t len, uint32_t parent_value, uint8_t parent_l
   update([&] { change(prefix, len); }, undo);
 }
 
-uint32_t Lpm6::lookup(u128 a) const { return walk_from(load_direct(top(a)), kDirect, a); }
+uint32_t Lpm6::lookup(u128 a) const { return walk_from(entry(direct_, uint64_t(a >> 64)), kDirect, a); }
 
 uint32_t Lpm6::walk_from(uint32_t e, uint32_t level, u128 a) const {
   for (; e & kRef; level += kStride) {
@@ -488,12 +493,6 @@ struct BulkLists {
     L.nl += child ^ 1;
   }
   L.w = left;
-}
-
-// The first-level entry for an address's high word (the main thread
-// publishes entries with a release store).
-uint32_t entry(const uint32_t* direct, uint64_t high) {
-  return __atomic_load_n(&direct[high >> (64 - Lpm6::kDirect)], __ATOMIC_ACQUIRE);
 }
 
 // The first level for the m packets in L.wi/L.wh (each the first of its

@@ -25,7 +25,6 @@
 // which changed slots are rebuilt.
 #include <absl/container/btree_map.h>
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -121,9 +120,6 @@ class Lpm6 {
   };
 
   static uint32_t top(u128 a) { return uint32_t(a >> (128 - kDirect)); }
-  uint32_t load_direct(uint32_t i) const {
-    return std::atomic_ref<uint32_t>(const_cast<uint32_t&>(direct_[i])).load(std::memory_order_acquire);
-  }
 
   Slot build(u128 p, int level, uint32_t inherited);
   Slot rebuild_path(const Slot& old, u128 p, int level, uint32_t inherited, u128 q, uint8_t len);
