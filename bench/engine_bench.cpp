@@ -57,7 +57,10 @@ NodeRegistration r1{{.name = "bench-pass-1", .fn = pass, .next_names = {"bench-p
 NodeRegistration r2{{.name = "bench-pass-2", .fn = pass, .next_names = {"bench-pass-3"}}};
 NodeRegistration r3{{.name = "bench-pass-3", .fn = pass, .next_names = {"bench-sink"}}};
 NodeRegistration rs{{.name = "bench-sink", .fn = sink}};
-NodeRegistration rsp{{.name = "bench-split", .fn = split, .next_names = {"bench-sink", "bench-pass-3"}}};
+enum SplitNext : uint16_t { kToSink, kToPass3, kSplitNextCount };
+NodeRegistration rsp{{.name = "bench-split",
+                      .fn = split,
+                      .next_names = names<kSplitNextCount>({{kToSink, "bench-sink"}, {kToPass3, "bench-pass-3"}})}};
 
 std::vector<rte_mbuf*> packets(uint32_t n) {
   std::vector<rte_mbuf*> v(n);

@@ -34,6 +34,8 @@ void Registry::finalize() {
   if (finalized_) return;
   errors_.clear();
   for (auto& n : nodes_) {
+    if (!n->next_names.problem.empty()) fail("node '{}' next arcs: {}", n->name, n->next_names.problem);
+    if (!n->errors.problem.empty()) fail("node '{}' error reasons: {}", n->name, n->errors.problem);
     n->next.clear();
     for (auto& nn : n->next_names) {
       auto* t = find(nn);

@@ -12,7 +12,7 @@
 namespace vp {
 
 namespace {
-enum Err : uint16_t { kNoSuchIf, kIfDown, kTxFull, kOffload };
+enum Err : uint16_t { kNoSuchIf, kIfDown, kTxFull, kOffload, kErrCount };
 
 void drop_run(Thread& t, const NodeRt& self, rte_mbuf** p, uint32_t n, uint16_t code) {
   for (uint32_t i = 0; i < n; i++) t.drop(self, p[i], code);
@@ -92,8 +92,10 @@ void interface_output(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
 static NodeRegistration reg{{
     .name = "interface-output",
     .fn = interface_output,
-    .errors = {"no such interface", "interface down", "tx queue full",
-               "software offload failed (segment too large or no buffers)"},
+    .errors = names<kErrCount>({{kNoSuchIf, "no such interface"},
+                                {kIfDown, "interface down"},
+                                {kTxFull, "tx queue full"},
+                                {kOffload, "software offload failed (segment too large or no buffers)"}}),
 }};
 
 }  // namespace vp

@@ -11,8 +11,8 @@
 namespace vp {
 
 namespace {
-enum Next : uint16_t { kOutput };
-enum Err : uint16_t { kPunted };
+enum Next : uint16_t { kOutput, kNextCount };
+enum Err : uint16_t { kPunted, kErrCount };
 
 void lcp_punt(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   NodeId next[256];
@@ -38,8 +38,8 @@ void lcp_punt(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
 static NodeRegistration reg{{
     .name = "lcp-punt",
     .fn = lcp_punt,
-    .next_names = {"interface-output"},
-    .errors = {"punted to the Linux mirror"},
+    .next_names = names<kNextCount>({{kOutput, "interface-output"}}),
+    .errors = names<kErrCount>({{kPunted, "punted to the Linux mirror"}}),
 }};
 static FeatureRegistration f4{{.arc = "ip4-punt", .node = "lcp-punt"}};
 static FeatureRegistration f6{{.arc = "ip6-punt", .node = "lcp-punt"}};

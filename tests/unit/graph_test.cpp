@@ -39,11 +39,15 @@ void node_dropper(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) t.drop(self, p[i], 1);
 }
 
-NodeRegistration ra{{.name = "t-a", .fn = node_a, .next_names = {"t-b", "t-c"}}};
+enum ANext : uint16_t { kToB, kToC, kANextCount };
+NodeRegistration ra{{.name = "t-a", .fn = node_a, .next_names = names<kANextCount>({{kToB, "t-b"}, {kToC, "t-c"}})}};
 NodeRegistration rb{{.name = "t-b", .fn = node_b, .next_names = {"t-sink"}}};
 NodeRegistration rc{{.name = "t-c", .fn = node_c, .next_names = {"t-sink"}}};
 NodeRegistration rs{{.name = "t-sink", .fn = node_sink}};
-NodeRegistration rd{{.name = "t-dropper", .fn = node_dropper, .errors = {"first reason", "second reason"}}};
+enum DropperErr : uint16_t { kFirst, kSecond, kDropperErrCount };
+NodeRegistration rd{{.name = "t-dropper",
+                     .fn = node_dropper,
+                     .errors = names<kDropperErrCount>({{kFirst, "first reason"}, {kSecond, "second reason"}})}};
 
 using test::frame;
 using test::T;
@@ -210,5 +214,27 @@ TEST(Graph, HandoffToAFullRingDropsWithAReason) {
   rte_ring_free(r);
 }
 
+}  // namespace
+}  // namespace vp
+
+namespace vp {
+namespace {
+enum NamesNext : uint16_t { kOne, kTwo, kThree, kNamesNextCount };
+
+TEST(Graph, NamesMatchTheirEnumerators) {
+  Names ok = names<kNamesNextCount>({{kOne, "one"}, {kTwo, "two"}, {kThree, "three"}});
+  EXPECT_TRUE(ok.problem.empty()) << ok.problem;
+  ASSERT_EQ(ok.size(), 3u);
+  EXPECT_EQ(ok[kTwo], "two");
+  // Listed out of order: the name at position 1 would be read for kThree.
+  Names swapped = names<kNamesNextCount>({{kOne, "one"}, {kThree, "three"}, {kTwo, "two"}});
+  EXPECT_EQ(swapped.problem, "'three' is listed at position 1 but its enumerator is 2");
+  // One short: self.next[kThree] would read past the list.
+  Names short_list = names<kNamesNextCount>({{kOne, "one"}, {kTwo, "two"}});
+  EXPECT_EQ(short_list.problem, "2 names for 3 enumerators");
+  Names single = "only";
+  EXPECT_TRUE(single.problem.empty());
+  EXPECT_EQ(single[0], "only");
+}
 }  // namespace
 }  // namespace vp

@@ -29,8 +29,8 @@ namespace {
 EthertypeRegistration ethertype{0x0806, "arp-input"};
 
 // ---- arp-input
-enum InNext : uint16_t { kOutput, kInDrop };
-enum InErr : uint16_t { kMalformed, kNoAddr, kNotForUs, kReplies, kRequestsAnswered, kProxied };
+enum InNext : uint16_t { kOutput, kInDrop, kInNextCount };
+enum InErr : uint16_t { kMalformed, kNoAddr, kNotForUs, kReplies, kRequestsAnswered, kProxied, kInErrCount };
 
 uint32_t lookup_dpo(uint32_t fib, uint32_t addr_be) {
   const Ip4Mtrie* mt = fib < kMaxFibs ? g_fib4[fib].load(std::memory_order_acquire) : nullptr;
@@ -116,8 +116,8 @@ void arp_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
 }
 
 // ---- ip4-arp and ip-neighbor-wait
-enum ArpNext : uint16_t { kArpOutput, kArpDrop, kArpLookup };
-enum ArpErr : uint16_t { kSentReq, kHeldFull, kTimeout, kNoSrc, kBcast };
+enum ArpNext : uint16_t { kArpOutput, kArpDrop, kArpLookup, kArpNextCount };
+enum ArpErr : uint16_t { kSentReq, kHeldFull, kTimeout, kNoSrc, kBcast, kArpErrCount };
 
 void arp_init(Thread&, NodeRt& self) { self.state = new HoldQueue; }
 
@@ -195,17 +195,25 @@ rte_mbuf* arp_request_frame(const Mac& src, uint32_t sip_be, uint32_t tip_be, ui
 static NodeRegistration reg_in{{
     .name = "arp-input",
     .fn = arp_input,
-    .next_names = {"interface-output", "error-drop"},
-    .errors = {"malformed ARP", "no IPv4 address on the interface", "ARP for another host", "replies received",
-               "requests answered", "requests answered by proxy"},
+    .next_names = names<kInNextCount>({{kOutput, "interface-output"}, {kInDrop, "error-drop"}}),
+    .errors = names<kInErrCount>({{kMalformed, "malformed ARP"},
+                                  {kNoAddr, "no IPv4 address on the interface"},
+                                  {kNotForUs, "ARP for another host"},
+                                  {kReplies, "replies received"},
+                                  {kRequestsAnswered, "requests answered"},
+                                  {kProxied, "requests answered by proxy"}}),
 }};
 static NodeRegistration reg_arp{{
     .name = "ip4-arp",
     .fn = ip4_arp,
     .init = arp_init,
-    .next_names = {"interface-output", "error-drop", "ip4-lookup"},
-    .errors = {"ARP requests sent", "hold queue full", "address resolution timed out",
-               "no IPv4 address on the egress interface", "directed broadcast not forwarded"},
+    .next_names =
+        names<kArpNextCount>({{kArpOutput, "interface-output"}, {kArpDrop, "error-drop"}, {kArpLookup, "ip4-lookup"}}),
+    .errors = names<kArpErrCount>({{kSentReq, "ARP requests sent"},
+                                   {kHeldFull, "hold queue full"},
+                                   {kTimeout, "address resolution timed out"},
+                                   {kNoSrc, "no IPv4 address on the egress interface"},
+                                   {kBcast, "directed broadcast not forwarded"}}),
 }};
 static NodeRegistration reg_wait{{.name = "ip-neighbor-wait", .input = neighbor_wait}};
 

@@ -16,8 +16,8 @@
 namespace vp {
 
 namespace {
-enum Next : uint16_t { kXconnect };
-enum Err : uint16_t { kRunt, kUnknownType, kNotForUs };
+enum Next : uint16_t { kXconnect, kDrop, kNextCount };
+enum Err : uint16_t { kRunt, kUnknownType, kNotForUs, kErrCount };
 
 struct Handler {
   uint16_t type_be;
@@ -72,7 +72,7 @@ void ethernet_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   NodeId next[256];
   uint32_t last_if = kNoIf;
   const IfFast* f = nullptr;
-  const NodeId drop = self.next[1];
+  const NodeId drop = self.next[kDrop];
   const Table& types = table();
   for (uint32_t i = 0; i < n; i++) {
     prefetch_ahead(p, i, n);
@@ -136,8 +136,8 @@ EthertypeRegistration::EthertypeRegistration(uint16_t type, std::string node) {
 static NodeRegistration reg{{
     .name = "ethernet-input",
     .fn = ethernet_input,
-    .next_names = {"l2-xconnect", "error-drop"},
-    .errors = {"runt frame", "unknown ethertype", "not for us"},
+    .next_names = names<kNextCount>({{kXconnect, "l2-xconnect"}, {kDrop, "error-drop"}}),
+    .errors = names<kErrCount>({{kRunt, "runt frame"}, {kUnknownType, "unknown ethertype"}, {kNotForUs, "not for us"}}),
 }};
 
 }  // namespace vp

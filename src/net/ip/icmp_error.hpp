@@ -16,8 +16,14 @@
 
 namespace vp {
 
-enum IcmpErrorNext : uint16_t { kIcmpErrorLookup, kIcmpErrorDrop };
-enum IcmpErrorErr : uint16_t { kIcmpErrorSent, kIcmpErrorRateLimited, kIcmpErrorNotAllowed, kIcmpErrorNoSource };
+enum IcmpErrorNext : uint16_t { kIcmpErrorLookup, kIcmpErrorDrop, kIcmpErrorNextCount };
+enum IcmpErrorErr : uint16_t {
+  kIcmpErrorSent,
+  kIcmpErrorRateLimited,
+  kIcmpErrorNotAllowed,
+  kIcmpErrorNoSource,
+  kIcmpErrorErrCount
+};
 
 inline void icmp_error_init(Thread&, NodeRt& self) { self.state = new IcmpBucket; }
 

@@ -2,7 +2,8 @@
 // The body of ip4-lookup and ip6-lookup: longest-prefix match for the
 // whole vector (runs of one table share it), the load-balance summaries
 // prefetched for the whole vector, then each packet's next node. Both nodes
-// name their next nodes and errors in the order below.
+// register a name for every enumerator below (IPv4 included: it shares the
+// code, though its packets are never restricted to link-local scope).
 #include "graph/registry.hpp"
 #include "graph/thread.hpp"
 #include "net/fib/dpo.hpp"
@@ -11,8 +12,15 @@
 
 namespace vp {
 
-enum LookupNext : uint16_t { kLookupRewrite, kLookupResolve, kLookupLocal, kLookupIcmp, kLookupDrop };
-enum LookupErr : uint16_t { kLookupNoTable, kLookupBlackhole, kLookupNoRoute, kLookupProhibit, kLookupNotForwarded };
+enum LookupNext : uint16_t { kLookupRewrite, kLookupResolve, kLookupLocal, kLookupIcmp, kLookupDrop, kLookupNextCount };
+enum LookupErr : uint16_t {
+  kLookupNoTable,
+  kLookupBlackhole,
+  kLookupNoRoute,
+  kLookupProhibit,
+  kLookupNotForwarded,
+  kLookupErrCount
+};
 
 // ICMP type/code for "no route" and "prohibited" in each family.
 struct LookupIcmp {

@@ -59,9 +59,12 @@ static NodeRegistration reg{{
     .name = "ip4-icmp-error",
     .fn = icmp_error,
     .init = icmp_error_init,
-    .next_names = {"ip4-lookup", "error-drop"},
-    .errors = {"ICMP errors sent", "ICMP error rate limited", "no ICMP error for this packet",
-               "no address on the interface to send an ICMP error from"},
+    .next_names = names<kIcmpErrorNextCount>({{kIcmpErrorLookup, "ip4-lookup"}, {kIcmpErrorDrop, "error-drop"}}),
+    .errors =
+        names<kIcmpErrorErrCount>({{kIcmpErrorSent, "ICMP errors sent"},
+                                   {kIcmpErrorRateLimited, "ICMP error rate limited"},
+                                   {kIcmpErrorNotAllowed, "no ICMP error for this packet"},
+                                   {kIcmpErrorNoSource, "no address on the interface to send an ICMP error from"}}),
 }};
 
 }  // namespace vp

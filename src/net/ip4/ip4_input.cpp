@@ -12,8 +12,8 @@
 namespace vp {
 
 namespace {
-enum Next : uint16_t { kLocal, kDrop };
-enum Err : uint16_t { kTooShort, kVersion, kHdrLen, kBadLen, kChecksum };
+enum Next : uint16_t { kLocal, kDrop, kNextCount };
+enum Err : uint16_t { kTooShort, kVersion, kHdrLen, kBadLen, kChecksum, kErrCount };
 
 ArcRegistration unicast_arc{{.name = "ip4-unicast", .end_node = "ip4-lookup"}};
 EthertypeRegistration ethertype{0x0800, "ip4-input"};
@@ -83,8 +83,12 @@ void ip4_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
 static NodeRegistration reg{{
     .name = "ip4-input",
     .fn = ip4_input,
-    .next_names = {"ip4-local", "error-drop"},
-    .errors = {"packet too short", "not IPv4", "bad header length", "bad total length", "bad checksum"},
+    .next_names = names<kNextCount>({{kLocal, "ip4-local"}, {kDrop, "error-drop"}}),
+    .errors = names<kErrCount>({{kTooShort, "packet too short"},
+                                {kVersion, "not IPv4"},
+                                {kHdrLen, "bad header length"},
+                                {kBadLen, "bad total length"},
+                                {kChecksum, "bad checksum"}}),
 }};
 
 }  // namespace vp

@@ -11,10 +11,10 @@
 namespace vp {
 
 namespace {
-enum LocalNext : uint16_t { kLookup };
-enum LocalErr : uint16_t { kEcho };
-enum EndNext : uint16_t { kIcmp, kEndDrop };
-enum EndErr : uint16_t { kMcast, kUdp, kProto, kIcmpOther };
+enum LocalNext : uint16_t { kLookup, kLocalNextCount };
+enum LocalErr : uint16_t { kEcho, kLocalErrCount };
+enum EndNext : uint16_t { kIcmp, kEndDrop, kEndNextCount };
+enum EndErr : uint16_t { kMcast, kUdp, kProto, kIcmpOther, kEndErrCount };
 
 ArcRegistration punt_arc{{.name = "ip4-punt", .end_node = "ip4-local-end"}};
 
@@ -86,15 +86,17 @@ void ip4_local_end(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
 static NodeRegistration reg{{
     .name = "ip4-local",
     .fn = ip4_local,
-    .next_names = {"ip4-lookup"},
-    .errors = {"echo replies sent"},
+    .next_names = names<kLocalNextCount>({{kLookup, "ip4-lookup"}}),
+    .errors = names<kLocalErrCount>({{kEcho, "echo replies sent"}}),
 }};
 static NodeRegistration reg_end{{
     .name = "ip4-local-end",
     .fn = ip4_local_end,
-    .next_names = {"ip4-icmp-error", "error-drop"},
-    .errors = {"multicast/broadcast not forwarded", "UDP port unreachable (ICMP sent)",
-               "protocol unreachable (ICMP sent)", "ICMP type not handled"},
+    .next_names = names<kEndNextCount>({{kIcmp, "ip4-icmp-error"}, {kEndDrop, "error-drop"}}),
+    .errors = names<kEndErrCount>({{kMcast, "multicast/broadcast not forwarded"},
+                                   {kUdp, "UDP port unreachable (ICMP sent)"},
+                                   {kProto, "protocol unreachable (ICMP sent)"},
+                                   {kIcmpOther, "ICMP type not handled"}}),
 }};
 
 }  // namespace vp

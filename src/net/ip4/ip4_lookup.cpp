@@ -21,8 +21,16 @@ void ip4_lookup(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
 static NodeRegistration reg{{
     .name = "ip4-lookup",
     .fn = ip4_lookup,
-    .next_names = {"ip4-rewrite", "ip4-arp", "ip4-local", "ip4-icmp-error", "error-drop"},
-    .errors = {"no such table", "blackhole route", "no route (ICMP unreachable sent)", "prohibited (ICMP sent)"},
+    .next_names = names<kLookupNextCount>({{kLookupRewrite, "ip4-rewrite"},
+                                           {kLookupResolve, "ip4-arp"},
+                                           {kLookupLocal, "ip4-local"},
+                                           {kLookupIcmp, "ip4-icmp-error"},
+                                           {kLookupDrop, "error-drop"}}),
+    .errors = names<kLookupErrCount>({{kLookupNoTable, "no such table"},
+                                      {kLookupBlackhole, "blackhole route"},
+                                      {kLookupNoRoute, "no route (ICMP unreachable sent)"},
+                                      {kLookupProhibit, "prohibited (ICMP sent)"},
+                                      {kLookupNotForwarded, "link-local scope not forwarded (IPv6 only)"}}),
 }};
 
 }  // namespace vp

@@ -11,8 +11,8 @@
 namespace vp {
 
 namespace {
-enum Next : uint16_t { kArp, kIcmp, kDrop };
-enum Err : uint16_t { kTtl, kFragNeeded, kFragFail, kFragmented };
+enum Next : uint16_t { kArp, kIcmp, kDrop, kNextCount };
+enum Err : uint16_t { kTtl, kFragNeeded, kFragFail, kFragmented, kErrCount };
 
 ArcRegistration output_arc{{.name = "ip4-output", .end_node = "interface-output", .on_tx = true}};
 
@@ -106,9 +106,11 @@ void ip4_rewrite(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
 static NodeRegistration reg{{
     .name = "ip4-rewrite",
     .fn = ip4_rewrite,
-    .next_names = {"ip4-arp", "ip4-icmp-error", "error-drop"},
-    .errors = {"ttl expired (ICMP sent)", "fragmentation needed, DF set (ICMP sent)", "fragmentation failed",
-               "fragments made"},
+    .next_names = names<kNextCount>({{kArp, "ip4-arp"}, {kIcmp, "ip4-icmp-error"}, {kDrop, "error-drop"}}),
+    .errors = names<kErrCount>({{kTtl, "ttl expired (ICMP sent)"},
+                                {kFragNeeded, "fragmentation needed, DF set (ICMP sent)"},
+                                {kFragFail, "fragmentation failed"},
+                                {kFragmented, "fragments made"}}),
 }};
 
 }  // namespace vp

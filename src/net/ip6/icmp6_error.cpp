@@ -54,9 +54,12 @@ static NodeRegistration reg{{
     .name = "ip6-icmp-error",
     .fn = icmp6_error,
     .init = icmp_error_init,
-    .next_names = {"ip6-lookup", "error-drop"},
-    .errors = {"ICMPv6 errors sent", "ICMPv6 error rate limited", "no ICMPv6 error for this packet",
-               "IPv6 not enabled on the interface to send an ICMPv6 error from"},
+    .next_names = names<kIcmpErrorNextCount>({{kIcmpErrorLookup, "ip6-lookup"}, {kIcmpErrorDrop, "error-drop"}}),
+    .errors = names<kIcmpErrorErrCount>(
+        {{kIcmpErrorSent, "ICMPv6 errors sent"},
+         {kIcmpErrorRateLimited, "ICMPv6 error rate limited"},
+         {kIcmpErrorNotAllowed, "no ICMPv6 error for this packet"},
+         {kIcmpErrorNoSource, "IPv6 not enabled on the interface to send an ICMPv6 error from"}}),
 }};
 
 }  // namespace vp

@@ -15,8 +15,8 @@
 namespace vp {
 
 namespace {
-enum Next : uint16_t { kLocal, kDrop };
-enum Err : uint16_t { kTooShort, kVersion, kBadLen, kNotEnabled, kBadSrc, kBadDst };
+enum Next : uint16_t { kLocal, kDrop, kNextCount };
+enum Err : uint16_t { kTooShort, kVersion, kBadLen, kNotEnabled, kBadSrc, kBadDst, kErrCount };
 
 ArcRegistration unicast_arc{{.name = "ip6-unicast", .end_node = "ip6-lookup"}};
 EthertypeRegistration ethertype{0x86dd, "ip6-input"};
@@ -90,9 +90,13 @@ void ip6_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
 static NodeRegistration reg{{
     .name = "ip6-input",
     .fn = ip6_input,
-    .next_names = {"ip6-local", "error-drop"},
-    .errors = {"packet too short", "not IPv6", "bad payload length", "IPv6 not enabled on the interface",
-               "multicast source", "unspecified destination"},
+    .next_names = names<kNextCount>({{kLocal, "ip6-local"}, {kDrop, "error-drop"}}),
+    .errors = names<kErrCount>({{kTooShort, "packet too short"},
+                                {kVersion, "not IPv6"},
+                                {kBadLen, "bad payload length"},
+                                {kNotEnabled, "IPv6 not enabled on the interface"},
+                                {kBadSrc, "multicast source"},
+                                {kBadDst, "unspecified destination"}}),
 }};
 
 }  // namespace vp

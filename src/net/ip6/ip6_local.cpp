@@ -12,10 +12,10 @@
 namespace vp {
 
 namespace {
-enum LocalNext : uint16_t { kLookup, kNd };
-enum LocalErr : uint16_t { kEcho, kBadCksum, kMalformed };
-enum EndNext : uint16_t { kIcmp, kEndDrop };
-enum EndErr : uint16_t { kMcast, kUdp, kProto, kIcmpOther };
+enum LocalNext : uint16_t { kLookup, kNd, kLocalNextCount };
+enum LocalErr : uint16_t { kEcho, kBadCksum, kMalformed, kLocalErrCount };
+enum EndNext : uint16_t { kIcmp, kEndDrop, kEndNextCount };
+enum EndErr : uint16_t { kMcast, kUdp, kProto, kIcmpOther, kEndErrCount };
 
 ArcRegistration punt_arc{{.name = "ip6-punt", .end_node = "ip6-local-end"}};
 
@@ -107,15 +107,18 @@ void ip6_local_end(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
 static NodeRegistration reg{{
     .name = "ip6-local",
     .fn = ip6_local,
-    .next_names = {"ip6-lookup", "ip6-nd-input"},
-    .errors = {"echo replies sent", "bad ICMPv6 checksum", "malformed ICMPv6"},
+    .next_names = names<kLocalNextCount>({{kLookup, "ip6-lookup"}, {kNd, "ip6-nd-input"}}),
+    .errors = names<kLocalErrCount>(
+        {{kEcho, "echo replies sent"}, {kBadCksum, "bad ICMPv6 checksum"}, {kMalformed, "malformed ICMPv6"}}),
 }};
 static NodeRegistration reg_end{{
     .name = "ip6-local-end",
     .fn = ip6_local_end,
-    .next_names = {"ip6-icmp-error", "error-drop"},
-    .errors = {"multicast or fragment not handled", "UDP port unreachable (ICMPv6 sent)",
-               "unknown next header (ICMPv6 parameter problem sent)", "ICMPv6 type not handled"},
+    .next_names = names<kEndNextCount>({{kIcmp, "ip6-icmp-error"}, {kEndDrop, "error-drop"}}),
+    .errors = names<kEndErrCount>({{kMcast, "multicast or fragment not handled"},
+                                   {kUdp, "UDP port unreachable (ICMPv6 sent)"},
+                                   {kProto, "unknown next header (ICMPv6 parameter problem sent)"},
+                                   {kIcmpOther, "ICMPv6 type not handled"}}),
 }};
 
 }  // namespace vp

@@ -27,9 +27,16 @@ void ip6_lookup(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
 static NodeRegistration reg{{
     .name = "ip6-lookup",
     .fn = ip6_lookup,
-    .next_names = {"ip6-rewrite", "ip6-nd", "ip6-local", "ip6-icmp-error", "error-drop"},
-    .errors = {"no such table", "blackhole route", "no route (ICMPv6 unreachable sent)", "prohibited (ICMPv6 sent)",
-               "link-local source or destination not forwarded"},
+    .next_names = names<kLookupNextCount>({{kLookupRewrite, "ip6-rewrite"},
+                                           {kLookupResolve, "ip6-nd"},
+                                           {kLookupLocal, "ip6-local"},
+                                           {kLookupIcmp, "ip6-icmp-error"},
+                                           {kLookupDrop, "error-drop"}}),
+    .errors = names<kLookupErrCount>({{kLookupNoTable, "no such table"},
+                                      {kLookupBlackhole, "blackhole route"},
+                                      {kLookupNoRoute, "no route (ICMPv6 unreachable sent)"},
+                                      {kLookupProhibit, "prohibited (ICMPv6 sent)"},
+                                      {kLookupNotForwarded, "link-local source or destination not forwarded"}}),
 }};
 
 }  // namespace vp

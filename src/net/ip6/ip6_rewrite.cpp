@@ -10,8 +10,8 @@
 namespace vp {
 
 namespace {
-enum Next : uint16_t { kNd, kIcmp, kDrop };
-enum Err : uint16_t { kHopLimit, kTooBig, kLocalTooBig };
+enum Next : uint16_t { kNd, kIcmp, kDrop, kNextCount };
+enum Err : uint16_t { kHopLimit, kTooBig, kLocalTooBig, kErrCount };
 
 ArcRegistration output_arc{{.name = "ip6-output", .end_node = "interface-output", .on_tx = true}};
 
@@ -65,8 +65,10 @@ void ip6_rewrite(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
 static NodeRegistration reg{{
     .name = "ip6-rewrite",
     .fn = ip6_rewrite,
-    .next_names = {"ip6-nd", "ip6-icmp-error", "error-drop"},
-    .errors = {"hop limit expired (ICMPv6 sent)", "packet too big (ICMPv6 sent)", "own packet larger than the MTU"},
+    .next_names = names<kNextCount>({{kNd, "ip6-nd"}, {kIcmp, "ip6-icmp-error"}, {kDrop, "error-drop"}}),
+    .errors = names<kErrCount>({{kHopLimit, "hop limit expired (ICMPv6 sent)"},
+                                {kTooBig, "packet too big (ICMPv6 sent)"},
+                                {kLocalTooBig, "own packet larger than the MTU"}}),
 }};
 
 }  // namespace vp

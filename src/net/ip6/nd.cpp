@@ -30,8 +30,8 @@ constexpr uint8_t kNs = 135, kNa = 136;
 constexpr uint8_t kOptSrcLl = 1, kOptTgtLl = 2;
 
 // ---- ip6-nd-input
-enum InNext : uint16_t { kOutput, kInDrop };
-enum InErr : uint16_t { kInvalid, kNotOurs, kNsAnswered, kNaReceived, kRsIgnored, kRaIgnored, kRedirect };
+enum InNext : uint16_t { kOutput, kInDrop, kInNextCount };
+enum InErr : uint16_t { kInvalid, kNotOurs, kNsAnswered, kNaReceived, kRsIgnored, kRaIgnored, kRedirect, kInErrCount };
 
 // The link-layer address option of a type, or nullptr.
 const uint8_t* find_lla(const uint8_t* opt, int32_t len, uint8_t type, bool& bad) {
@@ -168,8 +168,8 @@ void nd_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
 }
 
 // ---- ip6-nd
-enum NdNext : uint16_t { kNdOutput, kNdDrop, kNdLookup };
-enum NdErr : uint16_t { kSentNs, kHeldFull, kTimeout, kNoSrc };
+enum NdNext : uint16_t { kNdOutput, kNdDrop, kNdLookup, kNdNextCount };
+enum NdErr : uint16_t { kSentNs, kHeldFull, kTimeout, kNoSrc, kNdErrCount };
 
 void nd_init(Thread&, NodeRt& self) { self.state = new HoldQueue; }
 
@@ -235,18 +235,25 @@ rte_mbuf* ns_frame(const Mac& src, const uint8_t* src_ip, const uint8_t* target,
 static NodeRegistration reg_in{{
     .name = "ip6-nd-input",
     .fn = nd_input,
-    .next_names = {"interface-output", "error-drop"},
-    .errors = {"invalid ND packet", "solicitation for another address", "solicitations answered",
-               "advertisements received", "router solicitations ignored (advertisements off)",
-               "router advertisements ignored", "redirects ignored"},
+    .next_names = names<kInNextCount>({{kOutput, "interface-output"}, {kInDrop, "error-drop"}}),
+    .errors = names<kInErrCount>({{kInvalid, "invalid ND packet"},
+                                  {kNotOurs, "solicitation for another address"},
+                                  {kNsAnswered, "solicitations answered"},
+                                  {kNaReceived, "advertisements received"},
+                                  {kRsIgnored, "router solicitations ignored (advertisements off)"},
+                                  {kRaIgnored, "router advertisements ignored"},
+                                  {kRedirect, "redirects ignored"}}),
 }};
 static NodeRegistration reg_nd{{
     .name = "ip6-nd",
     .fn = ip6_nd,
     .init = nd_init,
-    .next_names = {"interface-output", "error-drop", "ip6-lookup"},
-    .errors = {"neighbour solicitations sent", "hold queue full", "address resolution timed out",
-               "IPv6 not enabled on the egress interface"},
+    .next_names =
+        names<kNdNextCount>({{kNdOutput, "interface-output"}, {kNdDrop, "error-drop"}, {kNdLookup, "ip6-lookup"}}),
+    .errors = names<kNdErrCount>({{kSentNs, "neighbour solicitations sent"},
+                                  {kHeldFull, "hold queue full"},
+                                  {kTimeout, "address resolution timed out"},
+                                  {kNoSrc, "IPv6 not enabled on the egress interface"}}),
 }};
 
 }  // namespace vp

@@ -7,8 +7,8 @@
 namespace vp {
 
 namespace {
-enum Next : uint16_t { kOutput, kDrop };
-enum Err : uint16_t { kNotXconnected };
+enum Next : uint16_t { kOutput, kDrop, kNextCount };
+enum Err : uint16_t { kNotXconnected, kErrCount };
 
 void l2_xconnect(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   NodeId next[256];
@@ -40,8 +40,8 @@ void l2_xconnect(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
 static NodeRegistration reg{{
     .name = "l2-xconnect",
     .fn = l2_xconnect,
-    .next_names = {"interface-output", "error-drop"},
-    .errors = {"interface not cross-connected"},
+    .next_names = names<kNextCount>({{kOutput, "interface-output"}, {kDrop, "error-drop"}}),
+    .errors = names<kErrCount>({{kNotXconnected, "interface not cross-connected"}}),
 }};
 
 }  // namespace vp
