@@ -1,4 +1,4 @@
-"""Python client for vplane's gRPC API (proto/vplane/v1/vplane.proto).
+"""Python client for vplane's gRPC API (proto/vplane/v1/*.proto, one file per feature).
 
     from vplane_client import Client
     c = Client("unix:/run/vplane/api.sock")
@@ -9,12 +9,17 @@
 Addresses and prefixes are given as text here and sent as bytes. The
 generated stubs come from the build (build/python, made by CMake with
 Debian's protoc and grpc_python_plugin); VPLANE_PYTHON_STUBS points
-elsewhere.
+elsewhere. `pb` holds every message and enum of every file, `rpc` every
+stub: all share the package vplane.v1, so a feature's new file needs no
+change here.
 """
+import glob
+import importlib
 import ipaddress
 import json
 import os
 import sys
+import types
 
 _STUBS = os.environ.get("VPLANE_PYTHON_STUBS",
                         os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "python"))
@@ -22,8 +27,23 @@ if _STUBS not in sys.path:
     sys.path.insert(0, os.path.abspath(_STUBS))
 
 import grpc  # noqa: E402
-from vplane.v1 import vplane_pb2 as pb  # noqa: E402
-from vplane.v1 import vplane_pb2_grpc as rpc  # noqa: E402
+
+
+def _load_stubs():
+    pb, rpc = types.SimpleNamespace(), types.SimpleNamespace()
+    files = sorted(glob.glob(os.path.join(os.path.abspath(_STUBS), "vplane", "v1", "*_pb2.py")))
+    if not files:
+        raise ImportError(f"no generated stubs in {_STUBS}/vplane/v1: build vplane first (scripts/setup.sh)")
+    for path in files:
+        stem = os.path.basename(path)[:-len("_pb2.py")]
+        for ns, mod in ((pb, f"vplane.v1.{stem}_pb2"), (rpc, f"vplane.v1.{stem}_pb2_grpc")):
+            for k, v in vars(importlib.import_module(mod)).items():
+                if not k.startswith("_"):
+                    setattr(ns, k, v)
+    return pb, rpc
+
+
+pb, rpc = _load_stubs()
 
 __all__ = ["Client", "pb", "ip_bytes", "prefix", "ApiError"]
 

@@ -10,7 +10,7 @@
 #include <mutex>
 #include <vector>
 
-#include "vplane/v1/vplane.pb.h"
+#include "vplane/v1/events.pb.h"
 
 namespace vp::api {
 

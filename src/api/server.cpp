@@ -7,12 +7,9 @@
 
 #include <thread>
 
-#include "api/convert.hpp"
 #include "api/events.hpp"
-#include "api/route_batch.hpp"
 #include "api/services.hpp"
 #include "infra/log.hpp"
-#include "vplane/v1/vplane.grpc.pb.h"
 
 namespace vp::api {
 

@@ -1,5 +1,5 @@
 #pragma once
-// The gRPC API server (proto/vplane/v1/vplane.proto): a Unix socket under
+// The gRPC API server (proto/vplane/v1/*.proto): a Unix socket under
 // the state directory (mode and group as configured) and, optionally, a
 // loopback TCP port. gRPC's own threads decode requests; every change runs
 // on the main thread (MainExec), so the API and the CLI share one state

@@ -1,6 +1,8 @@
 #pragma once
-// The gRPC services of proto/vplane/v1/vplane.proto, one object each.
+// The gRPC services (proto/vplane/v1/*.proto), one object each, and what
+// they share: the main-thread executor and error mapping.
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/service_type.h>
 
 #include <atomic>
 #include <memory>
@@ -9,7 +11,9 @@
 #include "control/main_exec.hpp"
 #include "infra/error.hpp"
 
+namespace vplane::v1 {}
 namespace vp::api {
+namespace pb = ::vplane::v1;
 
 struct Ctx {
   MainExec& exec;
@@ -34,24 +38,18 @@ struct Ctx {
 // reply; a command error becomes vp::Error with the CLI's message.
 std::string run_cli(const std::string& line, bool json);
 
-std::unique_ptr<grpc::Service> make_system(Ctx& c);
-std::unique_ptr<grpc::Service> make_interfaces(Ctx& c);
-std::unique_ptr<grpc::Service> make_tables(Ctx& c);
-std::unique_ptr<grpc::Service> make_neighbors(Ctx& c);
-std::unique_ptr<grpc::Service> make_config(Ctx& c);
-std::unique_ptr<grpc::Service> make_routes(Ctx& c);
-std::unique_ptr<grpc::Service> make_events(Ctx& c);
-std::unique_ptr<grpc::Service> make_tools(Ctx& c);
-std::unique_ptr<grpc::Service> make_lcp(Ctx& c);
-std::unique_ptr<grpc::Service> make_lcp(Ctx& c);
+// A gRPC service, registered from the file that implements it (like CLI
+// commands): `static ServiceRegistration reg{[](Ctx& c) { return std::make_unique<FooSvc>(c); }};`
+// Every file named *_api.cpp, and every file in src/api, is built into
+// vplaned's API library (src/CMakeLists.txt).
+using ServiceFactory = std::unique_ptr<grpc::Service> (*)(Ctx& c);
+struct ServiceRegistration {
+  explicit ServiceRegistration(ServiceFactory f);
+};
 
 class Services {
  public:
-  explicit Services(MainExec& e) : ctx_{e} {
-    for (auto* f : {make_system, make_interfaces, make_tables, make_neighbors, make_config, make_routes, make_events,
-                    make_tools, make_lcp})
-      list_.push_back(f(ctx_));
-  }
+  explicit Services(MainExec& e);
   void register_all(grpc::ServerBuilder& b) {
     for (auto& s : list_) b.RegisterService(s.get());
   }

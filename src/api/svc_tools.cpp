@@ -5,7 +5,7 @@
 
 #include "api/services.hpp"
 #include "control/cli.hpp"
-#include "vplane/v1/vplane.grpc.pb.h"
+#include "vplane/v1/tools.grpc.pb.h"
 
 namespace vp::api {
 
@@ -65,8 +65,7 @@ class ToolsSvc final : public pb::Tools::Service {
  private:
   Ctx& c_;
 };
+ServiceRegistration reg{[](Ctx& c) -> std::unique_ptr<grpc::Service> { return std::make_unique<ToolsSvc>(c); }};
 }  // namespace
-
-std::unique_ptr<grpc::Service> make_tools(Ctx& c) { return std::make_unique<ToolsSvc>(c); }
 
 }  // namespace vp::api

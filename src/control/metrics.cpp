@@ -11,7 +11,7 @@
 #include "control/cli.hpp"
 #include "graph/threads.hpp"
 #include "infra/error.hpp"
-#include "net/fib/fib.hpp"
+#include "infra/parse.hpp"
 
 namespace vp {
 
@@ -34,20 +34,16 @@ std::string label(const std::string& v) {
   return o;
 }
 
-struct Expo {
-  std::string s;
-  void help(const char* name, const char* type, const char* text) {
-    s += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, text, name, type);
-  }
-  template <class V>
-  void line(const char* name, const std::string& labels, V v) {
-    s += fmt::format("{}{{{}}} {}\n", name, labels, v);
-  }
-};
+std::vector<std::function<void(MetricsOut&)>>& sources() {
+  static std::vector<std::function<void(MetricsOut&)>> v;
+  return v;
+}
 }  // namespace
 
+MetricsRegistration::MetricsRegistration(std::function<void(MetricsOut&)> fn) { sources().push_back(std::move(fn)); }
+
 std::string metrics_text() {
-  Expo o;
+  MetricsOut o;
   auto ifs = show("show interface");
   static const std::pair<const char*, const char*> if_counters[] = {{"rx_packets", "packets received"},
                                                                     {"rx_bytes", "bytes received"},
@@ -114,17 +110,12 @@ std::string metrics_text() {
     o.line("vplane_errors_total", fmt::format("node=\"{}\",reason=\"{}\"", label(e["node"]), label(e["reason"])),
            e["count"].get<uint64_t>());
 
-  o.help("vplane_fib_routes", "gauge", "routes per table");
-  for (uint32_t id : fib4().table_ids())
-    o.line("vplane_fib_routes", fmt::format("family=\"ip4\",table=\"{}\"", id), fib4().size(fib4().index_of(id)));
-  for (uint32_t id : fib6().table_ids())
-    o.line("vplane_fib_routes", fmt::format("family=\"ip6\",table=\"{}\"", id), fib6().size(fib6().index_of(id)));
-
   auto b = show("show buffers");
   o.help("vplane_buffers", "gauge", "packet buffers by state");
   o.line("vplane_buffers", fmt::format("pool=\"{}\",state=\"available\"", label(b["pool"])),
          b["available"].get<uint64_t>());
   o.line("vplane_buffers", fmt::format("pool=\"{}\",state=\"in_use\"", label(b["pool"])), b["in_use"].get<uint64_t>());
+  for (auto& f : sources()) f(o);
   return o.s;
 }
 

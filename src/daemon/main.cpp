@@ -11,6 +11,7 @@
 #include "control/cli.hpp"
 #include "control/cli_server.hpp"
 #include "control/event_loop.hpp"
+#include "control/lifecycle.hpp"
 #include "control/metrics.hpp"
 #include "control/startup.hpp"
 #include "graph/feature.hpp"
@@ -25,7 +26,6 @@
 #include "io/if_ops.hpp"
 #include "io/interface.hpp"
 #include "io/stale.hpp"
-#include "lcp/lcp.hpp"
 
 namespace {
 volatile std::sig_atomic_t g_stop = 0;
@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
     if (!c.metrics.empty()) metrics_server = std::make_unique<MetricsServer>(*loop, c.metrics);
     api_server =
         std::make_unique<api::Server>(*loop, api::ServerConfig{c.api_socket, c.api_mode, c.api_group, c.api_tcp});
-    ops::lcp_attach(loop.get());
+    run_start(*loop);
     loop->every(10, [] {
       rcu().reclaim();
       capture_poll();
@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
   th.stop();
   cli.reset();
   ifs().unwatch_all();
-  ops::lcp_shutdown();
+  run_shutdown();
   for (auto* i : ifs().all()) ops::delete_interface(i->index);
   rcu().shutdown();
   eal_stop();

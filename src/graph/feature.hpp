@@ -11,7 +11,7 @@
 
 namespace vp {
 
-inline constexpr uint8_t kMaxArcs = 8;
+inline constexpr uint8_t kMaxArcs = 16;
 
 struct ArcDef {
   std::string name;

@@ -1,5 +1,8 @@
 // error-drop: the one place packets are freed after a node decided to drop
 // them. Counts each packet under its reason and against its rx interface.
+// consumed: frees packets that did their job (the node that sent them here
+// counted them under their reason): the default end of arcs such as
+// arp-learned.
 #include "graph/registry.hpp"
 #include "graph/thread.hpp"
 #include "io/capture.hpp"
@@ -21,6 +24,12 @@ static void error_drop(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   free_bulk(p, n);
 }
 
+static void consumed(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) t.trace(self, p[i], "consumed");
+  free_bulk(p, n);
+}
+
 static NodeRegistration reg{{.name = "error-drop", .fn = error_drop}};
+static NodeRegistration reg_consumed{{.name = "consumed", .fn = consumed}};
 
 }  // namespace vp

@@ -64,6 +64,7 @@ void eal_start(const EalConfig& c) {
     if (c.huge == HugeMode::automatic)
       log::warn("not enough free hugepages: using ordinary memory (slower; see README to reserve hugepages)");
   }
+  eal().pci_allow = c.pci_allow;
   if (c.pci_allow.empty())
     args.push_back("--no-pci");
   else

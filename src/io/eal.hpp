@@ -24,6 +24,7 @@ struct EalState {
   rte_mempool* pool = nullptr;
   uint32_t buffers = 0;
   std::string prefix;
+  std::vector<std::string> pci_allow;  // PCI devices probed (io/ports/pci)
 };
 
 // Large single-segment buffers for GSO frames from TAPs (created on first use).

@@ -1,7 +1,8 @@
 // Interface commands, in VPP's vocabulary, parsed into ops:: calls.
+#include "io/if_cli.hpp"
+
 #include <fmt/format.h>
 
-#include "control/cli.hpp"
 #include "graph/threads.hpp"
 #include "infra/error.hpp"
 #include "io/if_ops.hpp"
@@ -9,37 +10,32 @@
 
 namespace vp {
 
-namespace {
-
-Interface& iface_of_kind(Args& a, IfKind k) {
-  Interface& i = a.iface();
-  if (i.kind != k) fail("{} is a {} interface, not {}", i.name, kind_name(i.kind), kind_name(k));
-  return i;
-}
-
-// "delete <kind> [<keyword>] <if>": the same for every interface kind.
-CliCmd delete_cmd(std::string path, IfKind kind, const char* keyword = nullptr) {
-  std::string syntax = path + (keyword ? std::string(" ") + keyword : "") + " <if>";
-  return {path, syntax, std::string("remove a ") + kind_name(kind) + " interface", [kind, keyword](Args& a, Out&) {
-            if (keyword && !a.accept(keyword)) fail("missing {} <if>", keyword);
-            Interface& i = iface_of_kind(a, kind);
-            a.end();
-            ops::delete_interface(i.index);
-          }};
-}
-
 void reply_created(Out& o, uint32_t idx) {
   Interface* i = ifs().at(idx);
   o.line("{}", i->name);
   if (o.json) o.j = {{"name", i->name}, {"sw_if_index", idx}};
 }
 
+CliCmd delete_cmd(std::string path, const char* kind, const char* keyword) {
+  std::string syntax = path + (keyword ? std::string(" ") + keyword : "") + " <if>";
+  return {path, syntax, std::string("remove a ") + kind + " interface", [kind, keyword](Args& a, Out&) {
+            if (keyword && !a.accept(keyword)) fail("missing {} <if>", keyword);
+            Interface& i = a.iface();
+            if (std::string_view(i.port->kind()) != kind)
+              fail("{} is a {} interface, not {}", i.name, i.port->kind(), kind);
+            a.end();
+            ops::delete_interface(i.index);
+          }};
+}
+
+namespace {
+
 nlohmann::json if_json(Interface& i) {
   IfCounters c = ifs().counters(i.index);
   uint64_t missed = i.port->rx_missed();
   return {{"name", i.name},
           {"sw_if_index", i.index},
-          {"kind", kind_name(i.kind)},
+          {"kind", i.port->kind()},
           {"admin_up", i.admin_up},
           {"link_up", i.port->link_up()},
           {"mtu", i.mtu},
@@ -98,144 +94,6 @@ void show_interface(Args& a, Out& o) {
 }
 
 CliRegistration cmds[] = {
-    {{"create host-interface name", "create host-interface name <linux-if>",
-      "attach a Linux interface with AF_PACKET (host-<linux-if>)",
-      [](Args& a, Out& o) {
-        auto n = a.word("Linux interface name");
-        a.end();
-        reply_created(o, ops::create_af_packet(n));
-      }}},
-    {{"delete host-interface name", "delete host-interface name <linux-if>", "remove an AF_PACKET interface",
-      [](Args& a, Out&) {
-        auto n = a.word("Linux interface name");
-        a.end();
-        Interface& i = ifs().get("host-" + n);
-        ops::delete_interface(i.index);
-      }}},
-    {{"create interface af_xdp", "create interface af_xdp host-if <linux-if> [name <n>] [num-rx-queues <n>]",
-      "attach a Linux interface with AF_XDP",
-      [](Args& a, Out& o) {
-        ops::AfXdpArgs x;
-        while (!a.done()) {
-          if (a.accept("host-if"))
-            x.host_if = a.word("host-if");
-          else if (a.accept("name"))
-            x.name = a.word("name");
-          else if (a.accept("num-rx-queues"))
-            x.rx_queues = uint16_t(a.num("num-rx-queues", 64));
-          else
-            a.end();
-        }
-        if (x.host_if.empty()) fail("missing host-if <linux-if>");
-        reply_created(o, ops::create_af_xdp(x));
-      }}},
-    {delete_cmd("delete interface af_xdp", IfKind::af_xdp)},
-    {{"create tap",
-      "create tap [id <n>] [host-if-name <name>] [host-ns <netns>] [host-ip4-addr <a/n>] [host-ip6-addr <a/n>] "
-      "[host-mtu-size <n>] [host-mac-addr <mac>] [gso]",
-      "create a TAP interface (tap<id>), kernel side in any namespace; gso: TSO both ways",
-      [](Args& a, Out& o) {
-        TapArgs t;
-        t.id = UINT32_MAX;
-        while (!a.done()) {
-          if (a.accept("id"))
-            t.id = uint32_t(a.num("id", 65535));
-          else if (a.accept("host-if-name"))
-            t.host_if = a.word("host-if-name");
-          else if (a.accept("host-ns"))
-            t.host_ns = a.word("host-ns");
-          else if (a.accept("host-ip4-addr"))
-            t.host_ip4 = parse_prefix(a.word("host-ip4-addr"));
-          else if (a.accept("host-ip6-addr"))
-            t.host_ip6 = parse_prefix(a.word("host-ip6-addr"));
-          else if (a.accept("host-mtu-size"))
-            t.host_mtu = uint32_t(a.num("host-mtu-size", 65535));
-          else if (a.accept("host-mac-addr"))
-            t.host_mac = parse_mac(a.word("host-mac-addr"));
-          else if (a.accept("gso"))
-            t.gso = true;
-          else
-            a.end();
-        }
-        reply_created(o, ops::create_tap(t));
-      }}},
-    {delete_cmd("delete tap", IfKind::tap)},
-    {{"create memif socket", "create memif socket id <s> filename <path>", "declare a memif socket",
-      [](Args& a, Out&) {
-        if (!a.accept("id")) fail("missing id <s>");
-        uint32_t id = uint32_t(a.num("socket id", UINT32_MAX - 1));
-        if (!a.accept("filename")) fail("missing filename <path>");
-        auto path = a.word("filename");
-        a.end();
-        ops::create_memif_socket(id, path);
-      }}},
-    {{"delete memif socket", "delete memif socket id <s>", "remove an unused memif socket",
-      [](Args& a, Out&) {
-        if (!a.accept("id")) fail("missing id <s>");
-        uint32_t id = uint32_t(a.num("socket id", UINT32_MAX - 1));
-        a.end();
-        ops::delete_memif_socket(id);
-      }}},
-    {{"create interface memif",
-      "create interface memif id <n> socket-id <s> master|slave [rx-queues <n>] [ring-size <n>]",
-      "create a memif interface (memif<s>/<n>)",
-      [](Args& a, Out& o) {
-        ops::MemifArgs m;
-        bool role = false;
-        while (!a.done()) {
-          if (a.accept("id"))
-            m.id = uint32_t(a.num("id", 65535));
-          else if (a.accept("socket-id"))
-            m.socket_id = uint32_t(a.num("socket-id", UINT32_MAX - 1));
-          else if (a.accept("master"))
-            m.master = role = true;
-          else if (a.accept("slave")) {
-            m.master = false;
-            role = true;
-          } else if (a.accept("rx-queues"))
-            m.rx_queues = uint16_t(a.num("rx-queues", 64));
-          else if (a.accept("ring-size"))
-            m.ring_size = uint32_t(a.num("ring-size", 16384));
-          else
-            a.end();
-        }
-        if (!role) fail("say master or slave");
-        reply_created(o, ops::create_memif(m));
-      }}},
-    {delete_cmd("delete interface memif", IfKind::memif)},
-    {{"create vhost-user", "create vhost-user socket <path> [server]",
-      "create a vhost-user interface (VirtualEthernet0/0/<n>)",
-      [](Args& a, Out& o) {
-        if (!a.accept("socket")) fail("missing socket <path>");
-        auto path = a.word("socket path");
-        bool server = a.accept("server");
-        a.end();
-        reply_created(o, ops::create_vhost_user(path, server));
-      }}},
-    {delete_cmd("delete vhost-user", IfKind::vhost_user)},
-    {{"create loopback interface", "create loopback interface [mac <mac>]", "create a loopback (loop<n>)",
-      [](Args& a, Out& o) {
-        std::optional<Mac> mac;
-        if (a.accept("mac")) mac = parse_mac(a.word("mac"));
-        a.end();
-        reply_created(o, ops::create_loopback(mac));
-      }}},
-    {delete_cmd("delete loopback interface", IfKind::loopback, "intfc")},
-    {{"create null-sink interface", "create null-sink interface [null<n>]",
-      "create a sink that frees what is sent to it (benchmarks)",
-      [](Args& a, Out& o) {
-        uint32_t n = 0;
-        if (!a.done()) {
-          auto w = a.word("name");
-          if (w.rfind("null", 0) != 0) fail("null-sink names are null<n>, not '{}'", w);
-          n = uint32_t(parse_uint(w.substr(4), 65535, "null-sink number"));
-        } else {
-          while (ifs().find("null" + std::to_string(n))) n++;
-        }
-        a.end();
-        reply_created(o, ops::create_null_sink(n));
-      }}},
-    {delete_cmd("delete null-sink interface", IfKind::null_sink)},
     {{"set interface state", "set interface state <if> up|down", "admin state (interfaces are created down)",
       [](Args& a, Out&) {
         Interface& i = a.iface();
@@ -343,7 +201,7 @@ CliRegistration cmds[] = {
           o.line("Thread {}:", t);
           for (auto [sw, q] : ifs().placement(t)) {
             Interface* i = ifs().at(sw);
-            std::string name = i ? i->name : sw == kNoIf ? "(Linux mirrors, one shared ring)" : "";
+            std::string name = i ? i->name : sw == kNoIf ? "(one ring shared by several interfaces)" : "";
             if (name.empty()) continue;
             o.line("  {} queue {}", name, q);
             arr.push_back({{"thread", t}, {"interface", name}, {"queue", q}});
@@ -358,17 +216,12 @@ CliRegistration cmds[] = {
       }}},
 };
 
-RunningConfigRegistration rc_memif{5, [](std::vector<std::string>& out) {
-                                     for (auto& [id, path] : ops::memif_sockets())
-                                       out.push_back(fmt::format("create memif socket id {} filename {}", id, path));
-                                   }};
-
 RunningConfigRegistration rc{
     10, [](std::vector<std::string>& out) {
       auto all = ifs().all();
-      std::erase_if(all, [](Interface* i) { return i->lcp_phy != kNoIf; });  // "lcp create" makes those
+      std::erase_if(all, [](Interface* i) { return !i->owner.empty(); });  // their owner replays them
       for (auto* i : all)
-        if (!i->create_cmd.empty()) out.push_back(i->create_cmd);
+        if (auto cmd = i->port->create_command(); !cmd.empty()) out.push_back(cmd);
       for (auto* i : all) {
         if (i->mtu != 1500) out.push_back(fmt::format("set interface mtu {} {}", i->mtu, i->name));
         if (i->mac_set) out.push_back(fmt::format("set interface mac address {} {}", i->name, i->mac.str()));

@@ -14,17 +14,12 @@ namespace vp {
 
 std::atomic<const IfFast*> g_if_fast[kMaxInterfaces];
 
-const char* kind_name(IfKind k) {
-  static const char* n[] = {"af_packet", "af_xdp", "tap", "memif", "vhost-user", "loopback", "pg", "null", "dpdk"};
-  return n[int(k)];
-}
-
 Interfaces& ifs() {
   static Interfaces i;
   return i;
 }
 
-Interface& Interfaces::add(std::string name, IfKind kind, std::unique_ptr<Port> port, std::string create_cmd) {
+Interface& Interfaces::add(std::string name, std::unique_ptr<Port> port, const Mac& mac) {
   if (find(name)) fail("interface '{}' already exists", name);
   uint32_t idx = 0;
   while (idx < list_.size() && list_[idx]) idx++;
@@ -33,9 +28,8 @@ Interface& Interfaces::add(std::string name, IfKind kind, std::unique_ptr<Port> 
   auto i = std::make_unique<Interface>();
   i->index = idx;
   i->name = std::move(name);
-  i->kind = kind;
   i->port = std::move(port);
-  i->create_cmd = std::move(create_cmd);
+  i->mac = mac;
   i->rx_worker.assign(i->port->n_rx_queues(), -1);
   for (uint32_t t = 0; t < threads().size(); t++) threads().at(t).if_counters().ensure(idx);
   // A recycled index must not inherit the old interface's counters.
@@ -44,7 +38,13 @@ Interface& Interfaces::add(std::string name, IfKind kind, std::unique_ptr<Port> 
   list_[idx] = std::move(i);
   baseline_[idx] = counters(idx);
   publish(*list_[idx]);
+  notify(*list_[idx], IfEvent::created);
   return *list_[idx];
+}
+
+void Interfaces::check_delete(const Interface& i) const {
+  for (auto& v : vetoes_)
+    if (std::string why = v(i); !why.empty()) fail("{}", why);
 }
 
 void Interfaces::remove(uint32_t index) {
@@ -157,7 +157,6 @@ void Interfaces::publish(Interface& i) {
   f->admin_up = i.admin_up;
   f->l2 = i.l2;
   f->xc_tx = i.xc_tx;
-  f->lcp_mirror = i.lcp_mirror;
   f->fib4 = i.fib4;
   f->ip4 = 0;
   for (auto& a : i.addrs)

@@ -20,9 +20,6 @@
 
 namespace vp {
 
-enum class IfKind : uint8_t { af_packet, af_xdp, tap, memif, vhost_user, loopback, pg, null_sink, dpdk };
-const char* kind_name(IfKind k);
-
 enum class L2Mode : uint8_t { l3 = 0, xconnect = 1 };
 
 struct IfFast {
@@ -30,10 +27,9 @@ struct IfFast {
   uint32_t mtu;
   bool admin_up;
   L2Mode l2;
-  uint32_t xc_tx;       // cross-connect peer
-  uint32_t lcp_mirror;  // the Linux mirror (TAP) of this interface, kNoIf when none
-  uint32_t fib4;        // IPv4 table (fib index)
-  uint32_t ip4;         // primary IPv4 address, network order (0: none): ARP and ICMP source
+  uint32_t xc_tx;  // cross-connect peer
+  uint32_t fib4;   // IPv4 table (fib index)
+  uint32_t ip4;    // primary IPv4 address, network order (0: none): ARP and ICMP source
   uint8_t ip4_len;
   bool proxy_arp;
   bool ip6_on;         // IPv6 enabled: has a link-local address
@@ -55,16 +51,17 @@ inline const IfFast* if_fast(uint32_t i) {
 struct Interface {
   uint32_t index = kNoIf;
   std::string name;
-  IfKind kind;
-  std::unique_ptr<Port> port;
+  std::unique_ptr<Port> port;  // what backs it; says its kind and the command that recreates it
   bool admin_up = false;
   uint32_t mtu = 1500;
   Mac mac;
   bool mac_set = false;  // changed by command (running-config)
   L2Mode l2 = L2Mode::l3;
   uint32_t xc_tx = kNoIf;
-  uint32_t lcp_mirror = kNoIf;   // lcp/lcp.hpp
-  uint32_t lcp_phy = kNoIf;      // set on a mirror: the interface it mirrors (not in running-config)
+  // The name of the feature that made it (a Linux mirror's is the Linux
+  // control plane's), empty when the user did. A feature's interfaces are
+  // replayed by its own running-config lines, not by the interfaces' ones.
+  std::string owner;
   uint32_t fib4 = 0;             // IPv4 table (fib index)
   uint32_t fib6 = 0;             // IPv6 table (fib index)
   std::vector<Prefix> addrs;     // configured addresses (v4 and v6; never the link-local one)
@@ -75,7 +72,6 @@ struct Interface {
   bool proxy_arp = false;
   std::map<uint8_t, std::vector<std::string>> features;  // arc -> enabled feature nodes
   std::vector<int> rx_worker;                            // per rx queue: pinned thread index, -1 = automatic
-  std::string create_cmd;                                // the command that recreates it (running-config)
   std::vector<std::string> owned_netdevs;                // Linux devices to clean up after a crash
 };
 
@@ -84,22 +80,29 @@ struct IfCounterSum {
   IfCounters c{};
 };
 
-enum class IfEvent { changed, deleting, addresses };
+enum class IfEvent { created, changed, deleting, addresses };
 using IfWatcher = std::function<void(Interface&, IfEvent)>;
+// A feature that still depends on an interface says why it may not be
+// deleted (and what to do first); empty when it may.
+using IfDeleteVeto = std::function<std::string(const Interface&)>;
 
 class Interfaces {
  public:
-  // Called (main thread) after an interface's MAC/MTU/state changed, after
-  // its addresses changed, and before one is deleted, so that features drop
-  // their state for it.
+  // Called (main thread) after an interface was created, after its
+  // MAC/MTU/state changed, after its addresses changed, and before one is
+  // deleted, so that features drop their state for it.
   void watch(IfWatcher w) { watchers_.push_back(std::move(w)); }
+  void veto_delete(IfDeleteVeto v) { vetoes_.push_back(std::move(v)); }
+  // Throws the first veto's reason; ops::delete_interface asks before
+  // anything changes.
+  void check_delete(const Interface& i) const;
   // At exit: ports still close, but nobody tidies per-interface state that
   // the process is about to drop anyway (a million routes would take seconds).
   void unwatch_all() { watchers_.clear(); }
   void addresses_changed(Interface& i) { notify(i, IfEvent::addresses); }
   // Takes ownership of the port, assigns the lowest free index, publishes it
-  // (admin down, as in VPP).
-  Interface& add(std::string name, IfKind kind, std::unique_ptr<Port> port, std::string create_cmd);
+  // (admin down, as in VPP) and tells the watchers.
+  Interface& add(std::string name, std::unique_ptr<Port> port, const Mac& mac);
   void remove(uint32_t index);  // unpublishes, waits out readers, destroys the port
   Interface* find(const std::string& name);
   Interface* at(uint32_t index);
@@ -113,7 +116,7 @@ class Interfaces {
   void set_xconnect(Interface& rx, Interface* tx);  // nullptr: back to L3
   void set_feature(Interface& i, const std::string& arc, const std::string& node, bool enable);
   void set_rx_placement(Interface& i, uint16_t queue, int thread);
-  // A port that receives for many interfaces (the LCP mirrors' shared ring)
+  // A port that receives for many interfaces (the Linux mirrors' shared ring)
   // is polled like one rx queue by one thread; its input node tells the
   // interfaces apart.
   void add_shared_rx(Port* p);
@@ -134,6 +137,7 @@ class Interfaces {
   std::vector<Port*> shared_rx_;
   std::map<uint32_t, IfCounters> baseline_;
   std::vector<IfWatcher> watchers_;
+  std::vector<IfDeleteVeto> vetoes_;
   void notify(Interface& i, IfEvent e) {
     for (auto& w : watchers_) w(i, e);
   }

@@ -4,6 +4,14 @@
 // loopback. The interface model does not depend on it; several thousand
 // interfaces may exist while DPDK allows 32 ports per process.
 // Virtual calls happen once per burst, never per packet.
+//
+// Each kind lives in a directory of its own under io/ports/ (or in the
+// feature that makes it, as the Linux mirrors are) with its create
+// operation and commands; the port itself says what it is (kind), how it
+// shows (driver, hw_info) and which command recreates it (create_command).
+// A port need not be a device: tx() may hand packets back to the graph, as
+// the loopback does, which is how a tunnel's encapsulation or a
+// sub-interface's tag push enters it.
 #include <rte_mbuf.h>
 
 #include <nlohmann/json.hpp>
@@ -34,6 +42,11 @@ class Port {
   virtual void set_mtu(uint32_t mtu) { (void)mtu; }
   virtual uint32_t max_mtu() const { return 9000; }
   virtual void set_mac(const Mac& m) { (void)m; }
+  // The kind of interface it backs, as show interface and the API name it.
+  virtual const char* kind() const = 0;
+  // The command that creates it again (show running-config); empty when no
+  // command does (a feature's interface: its owner replays it).
+  virtual std::string create_command() const { return ""; }
   virtual std::string driver() const = 0;
   // Port-level counters (rx-missed...) for show hardware-interfaces.
   virtual nlohmann::json hw_info() const { return nlohmann::json::object(); }

@@ -9,11 +9,13 @@
 #include "infra/error.hpp"
 #include "infra/log.hpp"
 #include "io/eal.hpp"
+#include "io/interface.hpp"
 
 namespace vp {
 
-DpdkPort::DpdkPort(std::string devname, std::string devargs, bool is_vdev, NodeId input, uint16_t n_rxq)
-    : devname_(std::move(devname)), vdev_(is_vdev), input_(input) {
+DpdkPort::DpdkPort(const char* kind, std::string create_cmd, std::string devname, std::string devargs, bool is_vdev,
+                   NodeId input, uint16_t n_rxq)
+    : devname_(std::move(devname)), vdev_(is_vdev), input_(input), kind_(kind), create_cmd_(std::move(create_cmd)) {
   int rc = vdev_ ? rte_vdev_init(devname_.c_str(), devargs.c_str()) : rte_dev_probe(devargs.c_str());
   if (rc < 0) fail("cannot create {}: {}", devname_, rte_strerror(-rc));
   const std::string lookup = vdev_ ? devname_ : devargs;
@@ -119,6 +121,16 @@ uint64_t DpdkPort::rx_missed() const {
   rte_eth_stats s{};
   rte_eth_stats_get(port_, &s);
   return s.imissed;
+}
+
+std::string dpdk_vdev_name(const std::string& driver) {
+  static uint32_t seq = 0;
+  return driver + std::to_string(seq++);
+}
+
+uint32_t add_dpdk_interface(const std::string& name, std::unique_ptr<DpdkPort> port) {
+  Mac mac = port->mac();
+  return ifs().add(name, std::move(port), mac).index;
 }
 
 }  // namespace vp

@@ -14,7 +14,9 @@ namespace vp {
 class DpdkPort : public Port {
  public:
   // devargs: e.g. "net_af_packet0,iface=veth0"; for PCI, the PCI address.
-  DpdkPort(std::string devname, std::string devargs, bool is_vdev, NodeId input, uint16_t n_rxq);
+  // kind and create_cmd: what the port kind that made it says of it.
+  DpdkPort(const char* kind, std::string create_cmd, std::string devname, std::string devargs, bool is_vdev,
+           NodeId input, uint16_t n_rxq);
   ~DpdkPort() override;
   NodeId input_node() const override { return input_; }
   uint16_t n_rx_queues() const override { return n_rxq_; }
@@ -25,6 +27,8 @@ class DpdkPort : public Port {
   void set_mtu(uint32_t mtu) override;
   uint32_t max_mtu() const override { return max_mtu_; }
   void set_mac(const Mac& m) override;
+  const char* kind() const override { return kind_; }
+  std::string create_command() const override { return create_cmd_; }
   std::string driver() const override { return driver_; }
   nlohmann::json hw_info() const override;
   uint64_t rx_missed() const override;
@@ -40,8 +44,16 @@ class DpdkPort : public Port {
   bool started_ = false;
   bool shared_tx_ = false;  // fewer tx queues than threads: queues need a lock
   uint32_t max_mtu_ = 9000;
+  const char* kind_;
+  std::string create_cmd_;
   std::string driver_;
   std::unique_ptr<rte_spinlock_t[]> txlock_;
 };
+
+// For the port kinds DPDK backs: a new virtual device's name (driver and a
+// sequence number DPDK has not seen in this process), and the interface
+// added with the port's own MAC. Returns its sw_if_index.
+std::string dpdk_vdev_name(const std::string& driver);
+uint32_t add_dpdk_interface(const std::string& name, std::unique_ptr<DpdkPort> port);
 
 }  // namespace vp

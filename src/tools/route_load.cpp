@@ -19,7 +19,7 @@
 
 #include "infra/error.hpp"
 #include "infra/parse.hpp"
-#include "vplane/v1/vplane.grpc.pb.h"
+#include "vplane/v1/routes.grpc.pb.h"
 
 namespace pb = ::vplane::v1;
 

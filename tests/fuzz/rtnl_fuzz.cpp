@@ -9,7 +9,7 @@
 
 #include "fuzz_env.hpp"
 #include "infra/error.hpp"
-#include "lcp/rtnl_route.hpp"
+#include "features/lcp/rtnl_route.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   vp::fuzz::init_once();

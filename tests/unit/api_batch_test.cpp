@@ -4,10 +4,11 @@
 #include <gtest/gtest.h>
 
 #include "api/convert.hpp"
-#include "api/route_batch.hpp"
 #include "io/if_ops.hpp"
+#include "io/ports/loopback/loopback.hpp"
 #include "net/fib/adj.hpp"
 #include "net/fib/fib.hpp"
+#include "net/ip/route_batch_api.hpp"
 
 namespace vp {
 namespace {

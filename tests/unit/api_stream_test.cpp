@@ -13,7 +13,8 @@
 #include "api/server.hpp"
 #include "control/event_loop.hpp"
 #include "net/fib/fib.hpp"
-#include "vplane/v1/vplane.grpc.pb.h"
+#include "vplane/v1/routes.grpc.pb.h"
+#include "vplane/v1/system.grpc.pb.h"
 
 namespace vp {
 namespace {

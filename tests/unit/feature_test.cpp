@@ -8,6 +8,7 @@
 #include "io/if_ops.hpp"
 #include "io/input.hpp"
 #include "io/interface.hpp"
+#include "io/ports/loopback/loopback.hpp"
 
 namespace vp {
 namespace {

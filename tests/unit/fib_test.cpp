@@ -16,6 +16,7 @@
 #include "helpers.hpp"
 #include "io/if_ops.hpp"
 #include "io/interface.hpp"
+#include "io/ports/loopback/loopback.hpp"
 #include "net/arp/neighbor.hpp"
 #include "net/fib/adj.hpp"
 #include "net/ip/ip_ops.hpp"

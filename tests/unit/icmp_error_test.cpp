@@ -8,6 +8,7 @@
 #include "graph/registry.hpp"
 #include "helpers.hpp"
 #include "io/if_ops.hpp"
+#include "io/ports/loopback/loopback.hpp"
 #include "net/ip/ip_ops.hpp"
 #include "net/ip4/ip4.hpp"
 #include "net/ip6/ip6.hpp"

@@ -5,6 +5,8 @@
 
 #include "helpers.hpp"
 #include "io/if_ops.hpp"
+#include "io/ports/loopback/loopback.hpp"
+#include "io/ports/null_sink/null_sink.hpp"
 
 namespace vp {
 namespace {

@@ -9,6 +9,8 @@
 #include "helpers.hpp"
 #include "io/if_ops.hpp"
 #include "io/interface.hpp"
+#include "io/ports/loopback/loopback.hpp"
+#include "io/ports/null_sink/null_sink.hpp"
 #include "net/arp/neighbor.hpp"
 #include "net/fib/adj.hpp"
 #include "net/fib/fib.hpp"

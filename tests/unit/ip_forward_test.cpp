@@ -14,6 +14,7 @@
 #include "graph/registry.hpp"
 #include "helpers.hpp"
 #include "io/if_ops.hpp"
+#include "io/ports/loopback/loopback.hpp"
 #include "net/arp/neighbor.hpp"
 #include "net/fib/adj.hpp"
 #include "net/fib/fib.hpp"

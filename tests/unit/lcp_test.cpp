@@ -2,7 +2,7 @@
 // mirror's TAP, the shared ring brings frames the kernel sends back to the
 // right interface, and a deleted mirror leaves Linux. Runs as root in a
 // namespace of its own.
-#include "lcp/lcp.hpp"
+#include "features/lcp/lcp.hpp"
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
@@ -17,13 +17,14 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "features/lcp/mirror.hpp"
 #include "graph/feature.hpp"
 #include "graph/registry.hpp"
 #include "helpers.hpp"
 #include "io/if_ops.hpp"
 #include "io/interface.hpp"
 #include "io/netns.hpp"
-#include "lcp/mirror.hpp"
+#include "io/ports/null_sink/null_sink.hpp"
 
 namespace vp {
 namespace {
@@ -62,7 +63,7 @@ struct Lab {
   }
   ~Lab() {
     for (uint32_t i : {a, b}) {
-      if (ifs().at(i)->lcp_mirror != kNoIf) ops::lcp_delete(i);
+      if (ops::lcp_mirror_of(i) != kNoIf) ops::lcp_delete(i);
       ops::delete_interface(i);
     }
     mirror_flush_retired();
@@ -71,7 +72,7 @@ struct Lab {
     auto j = nlohmann::json::parse(run(fmt::format("ip -n {} -s -j link show {}", ns, dev)));
     return j[0]["stats64"]["rx"]["packets"].get<uint64_t>();
   }
-  uint32_t mirror(uint32_t i) { return ifs().at(i)->lcp_mirror; }
+  uint32_t mirror(uint32_t i) { return ops::lcp_mirror_of(i); }
 };
 
 rte_mbuf* punted(uint32_t rx_if) {

@@ -8,7 +8,7 @@
 
 #include "control/cli.hpp"
 #include "helpers.hpp"
-#include "io/pg/stream.hpp"
+#include "io/ports/pg/stream.hpp"
 
 namespace vp {
 namespace {

@@ -1,7 +1,7 @@
 // rtnetlink route and next-hop messages as vplane routes (FPM and the
 // netlink listener): kinds, table mapping, next-hop objects, and messages
 // too short for what they claim.
-#include "lcp/rtnl_route.hpp"
+#include "features/lcp/rtnl_route.hpp"
 
 #include <gtest/gtest.h>
 #include <libmnl/libmnl.h>

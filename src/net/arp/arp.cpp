@@ -7,12 +7,12 @@
 #include <rte_arp.h>
 #include <rte_ether.h>
 
+#include "graph/feature.hpp"
 #include "graph/registry.hpp"
 #include "graph/thread.hpp"
 #include "infra/tsc.hpp"
 #include "io/eal.hpp"
 #include "io/interface.hpp"
-#include "lcp/lcp_fast.hpp"
 #include "net/arp/arp_packet.hpp"
 #include "net/arp/hold.hpp"
 #include "net/arp/neighbor.hpp"
@@ -27,6 +27,10 @@ namespace vp {
 namespace {
 
 EthertypeRegistration ethertype{0x0806, "arp-input"};
+// ARP replies and gratuitous ARP, once learned from: features may pass them
+// on (to a Linux mirror, so that the kernel learns too); by default they
+// are freed.
+ArcRegistration learned_arc{{.name = "arp-learned", .end_node = "consumed"}};
 
 // ---- arp-input
 enum InNext : uint16_t { kOutput, kInDrop, kInNextCount };
@@ -47,6 +51,7 @@ void report(uint32_t sw_if, const rte_arp_ipv4& a) {
 
 void arp_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   NodeId next[256];
+  static const ArcDef* learned = Arcs::get().find("arp-learned");
   for (uint32_t i = 0; i < n; i++) {
     rte_mbuf* m = p[i];
     PktMeta& pm = meta(m);
@@ -97,15 +102,9 @@ void arp_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       }
     }
     if (err == kReplies) {
-      if (lcp_pass_on(f, pm)) {
-        t.count_error(self, kReplies);
-        t.trace(self, m, "ARP reply/gratuitous: learned, passed to the Linux mirror");
-        next[i] = self.next[kOutput];
-        continue;
-      }
+      t.count_error(self, kReplies);
       t.trace(self, m, "ARP reply/gratuitous: learned");
-      t.consume(self, m, kReplies);
-      next[i] = kNoNode;
+      next[i] = arc_enter(f, *learned, pm);
       continue;
     }
     t.trace(self, m, "ARP: %s", self.def->errors[err].c_str());

@@ -8,12 +8,12 @@
 #include <rte_ether.h>
 #include <rte_hash_crc.h>
 
+#include "graph/feature.hpp"
 #include "graph/registry.hpp"
 #include "graph/thread.hpp"
 #include "infra/tsc.hpp"
 #include "io/eal.hpp"
 #include "io/interface.hpp"
-#include "lcp/lcp_fast.hpp"
 #include "net/arp/hold.hpp"
 #include "net/arp/neighbor.hpp"
 #include "net/fib/adj.hpp"
@@ -30,6 +30,11 @@ constexpr uint8_t kNs = 135, kNa = 136;
 constexpr uint8_t kOptSrcLl = 1, kOptTgtLl = 2;
 
 // ---- ip6-nd-input
+// Neighbour advertisements and router messages vplane does not act on, once
+// counted: features may pass them on (to a Linux mirror: the kernel keeps its
+// own neighbours and routers); by default they are freed.
+ArcRegistration learned_arc{{.name = "nd-learned", .end_node = "consumed"}};
+
 enum InNext : uint16_t { kOutput, kInDrop, kInNextCount };
 enum InErr : uint16_t { kInvalid, kNotOurs, kNsAnswered, kNaReceived, kRsIgnored, kRaIgnored, kRedirect, kInErrCount };
 
@@ -106,6 +111,7 @@ void make_na(rte_mbuf* m, const IfFast* f, const uint8_t* target, const uint8_t*
 
 void nd_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   NodeId next[256];
+  static const ArcDef* learned = Arcs::get().find("nd-learned");
   for (uint32_t i = 0; i < n; i++) {
     rte_mbuf* m = p[i];
     PktMeta& pm = meta(m);
@@ -148,16 +154,10 @@ void nd_input(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     } else {
       err = type == 133 ? kRsIgnored : type == 134 ? kRaIgnored : kRedirect;
     }
-    if (err >= kNaReceived) {    // consumed, not an error
-      if (lcp_pass_on(f, pm)) {  // the kernel keeps its own neighbours and routers
-        t.count_error(self, err);
-        t.trace(self, m, "ND: %s, passed to the Linux mirror", self.def->errors[err].c_str());
-        next[i] = self.next[kOutput];
-        continue;
-      }
+    if (err >= kNaReceived) {  // consumed, not an error
+      t.count_error(self, err);
       t.trace(self, m, "ND: %s", self.def->errors[err].c_str());
-      t.consume(self, m, err);
-      next[i] = kNoNode;
+      next[i] = arc_enter(f, *learned, pm);
       continue;
     }
     t.trace(self, m, "ND: %s", self.def->errors[err].c_str());
