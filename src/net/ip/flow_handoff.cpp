@@ -30,6 +30,9 @@ template <class HashFn>
 void flow_handoff(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n, HashFn hash) {
   const FlowOwners& own = *static_cast<const FlowOwners*>(self.state);
   const uint32_t me = t.index();
+  // The node is a feature of one arc only, so every packet is on the same
+  // arc: looked up once per vector, not once per packet.
+  const ArcDef& arc = Arcs::get().arc(meta(p[0]).arc);
   NodeId next[256];
   rte_mbuf* away[256];
   uint32_t away_to[256];
@@ -41,7 +44,7 @@ void flow_handoff(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n, HashFn hash
     const uint32_t owner = own.owner(pm.flow_hash);
     // Before any handoff: the owner continues at meta.next with the arc
     // position already past this node, so it never comes back here.
-    pm.next = feature_next(pm);
+    pm.next = feature_next(arc, pm);
     if (__builtin_expect(pm.flags & kTraced, 0))
       t.trace(self, p[i], "flow hash 0x%08x owner thread %u", pm.flow_hash, owner);
     next[i] = owner == me ? pm.next : kNoNode;  // kNoNode: handed off below, skipped by enqueue_nexts
