@@ -163,13 +163,15 @@ inline NodeId arc_enter(const IfFast* f, const ArcDef& arc, PktMeta& m) {
   return n;
 }
 
-// Walking a feature arc from inside a feature node: the next node for `m`.
-inline NodeId feature_next(PktMeta& m) {
-  const ArcDef& a = Arcs::get().arc(m.arc);
+// Walking a feature arc from inside a feature node: the next node for `m`,
+// on arc `a` (the one m.arc names). A node that looks `a` up once per vector
+// saves the out-of-line Arcs::get() call per packet.
+inline NodeId feature_next(const ArcDef& a, PktMeta& m) {
   const IfFast* f = if_fast(a.on_tx ? m.tx_if : m.rx_if);
   const ArcCfg* c = f ? f->arcs[m.arc] : nullptr;
   if (!c || m.arc_pos + 1 >= c->n) return a.end;
   return c->nodes[++m.arc_pos];
 }
+inline NodeId feature_next(PktMeta& m) { return feature_next(Arcs::get().arc(m.arc), m); }
 
 }  // namespace vp
