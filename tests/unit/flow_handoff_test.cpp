@@ -12,6 +12,7 @@
 #include "graph/registry.hpp"
 #include "helpers.hpp"
 #include "io/if_ops.hpp"
+#include "io/ports/loopback/loopback.hpp"
 #include "io/interface.hpp"
 #include "net/ip/flow_owner.hpp"
 

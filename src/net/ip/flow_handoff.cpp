@@ -22,7 +22,7 @@
 namespace vp {
 
 namespace {
-enum Err : uint16_t { kHandedOff, kKept };
+enum Err : uint16_t { kHandedOff, kKept, kErrCount };
 
 void owners_init(Thread&, NodeRt& self) { self.state = new FlowOwners(threads().forwarding()); }
 
@@ -89,13 +89,13 @@ static NodeRegistration reg4{{
     .name = "ip4-flow-handoff",
     .fn = ip4_flow_handoff,
     .init = owners_init,
-    .errors = {"handed off to another worker", "kept on this worker"},
+    .errors = names<kErrCount>({{kHandedOff, "handed off to another worker"}, {kKept, "kept on this worker"}}),
 }};
 static NodeRegistration reg6{{
     .name = "ip6-flow-handoff",
     .fn = ip6_flow_handoff,
     .init = owners_init,
-    .errors = {"handed off to another worker", "kept on this worker"},
+    .errors = names<kErrCount>({{kHandedOff, "handed off to another worker"}, {kKept, "kept on this worker"}}),
 }};
 static FeatureRegistration f4{{.arc = "ip4-unicast", .node = "ip4-flow-handoff"}};
 static FeatureRegistration f6{{.arc = "ip6-unicast", .node = "ip6-flow-handoff"}};
