@@ -10,7 +10,7 @@
 
 namespace vp {
 
-// Packets per vector unless configured. bench/run (session 7): 128 costs the
+// Packets per vector unless configured. Measured with bench/run: 128 costs the
 // same as 64 per packet where everything is cached (L2, IPv4 and IPv6 with
 // one route, ECMP) and less where lookups miss the caches (1M /32s 67 ->
 // 57, the IPv6 200k table 82 -> 77 in-graph, DFZ 40 -> 37): more misses
