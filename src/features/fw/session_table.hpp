@@ -1,0 +1,174 @@
+#pragma once
+// The firewall session table of one worker: the owner of every flow whose
+// symmetric hash picks it (net/ip/flow_owner.hpp), so no other thread reads
+// or writes it and it takes no lock.
+//
+// Three flat arrays sized once, at construction, for the maximum number of
+// sessions; nothing is allocated afterwards, and nothing holds a pointer:
+//   - the session pool, indexed by a uint32 session index (104 B a slot,
+//     IPv4 and IPv6 alike); free slots are chained through the timer wheel's
+//     link, so the free list costs nothing;
+//   - the hash index: 64-byte buckets of 8 (hash, session index) pairs, tags
+//     and indices kept apart so the 8 tags can be compared together; the
+//     bucket count keeps the index at most 80% full, and an entry whose home
+//     bucket is full goes to the next one (linear probing over buckets);
+//   - the timer wheel (timer_wheel.hpp): 12 B a session.
+// Because they are plain arrays of indices, they can later be allocated in a
+// named shared segment and re-attached by a restarted process.
+//
+// The node's shape (style.md): hash every packet's key and prefetch() its
+// bucket in one pass; lookup_bulk() reads the buckets, prefetches the
+// candidate sessions, then confirms each key in a second pass; misses go to
+// the slow path, which calls insert().
+//
+// When the table is full, insert() fails and changes nothing: the caller
+// drops the packet and counts "session table full"; sessions already in the
+// table are unaffected. A per-source limit is the caller's (a later step).
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "features/fw/session_key.hpp"
+#include "features/fw/tcp_state.hpp"
+#include "features/fw/timeouts.hpp"
+#include "features/fw/timer_wheel.hpp"
+
+namespace vp::fw {
+
+struct Session {
+  enum : uint8_t {
+    kInUse = 1,
+    kInitSide = 2,   // the initiator is the key's endpoint 1 (addr[1], port[1])
+    kReplySeen = 4,  // a packet has come from the responder
+  };
+  SessionKey key;
+  uint32_t last_seen;  // second of the last packet either way (the lazy timer's reference)
+  uint32_t policy;     // the policy that permitted it
+  uint16_t zone[2];    // [0] the initiator's zone, [1] the responder's
+  TcpState state;      // TCP only; kNone for the other protocols
+  uint8_t tclass;      // TimeoutClass
+  uint8_t flags;
+  uint8_t spare;
+  uint64_t bytes[2];  // [0] from the initiator, [1] from the responder
+  // 32-bit packet counts, as VPP's NAT sessions keep: they wrap after 2^32
+  // packets one way, where the byte counts do not.
+  uint32_t packets[2];
+  TcpTrack tcp;
+
+  uint8_t init_side() const { return (flags & kInitSide) ? 1 : 0; }
+  // The direction of a packet whose KeyBuild gave `src_side`: 0 = from the initiator.
+  uint8_t dir_of(uint8_t src_side) const { return src_side ^ init_side(); }
+};
+static_assert(sizeof(Session) == 104, "session slot size is part of the memory budget");
+
+class SessionTable {
+ public:
+  static constexpr uint32_t kNone = ~0u;
+  static constexpr uint32_t kMaxSessions = 1u << 30;
+
+  // `now`: the current second on the caller's monotonic clock.
+  SessionTable(uint32_t max_sessions, uint32_t now);
+
+  uint32_t capacity() const { return uint32_t(pool_.size()); }
+  uint32_t size() const { return used_; }
+
+  // Takes effect for a session when its timer next fires (or its class
+  // changes): no walk over the table.
+  void set_timeouts(const Timeouts& t) { timeouts_ = t; }
+  const Timeouts& timeouts() const { return timeouts_; }
+
+  void prefetch(uint32_t hash) const { __builtin_prefetch(&buckets_[bucket_of(hash)]); }
+
+  // `hash` is always session_hash(key): erase() recomputes it from the key.
+  // The session index for `key`, or kNone.
+  uint32_t lookup(const SessionKey& key, uint32_t hash) const;
+
+  // out[i] = lookup(keys[i], hashes[i]), for buckets already prefetched: one
+  // pass over the buckets that prefetches the candidate sessions, then one
+  // that confirms their keys. A miss costs no session read.
+  void lookup_bulk(const SessionKey* keys, const uint32_t* hashes, uint32_t n, uint32_t* out) const;
+
+  struct Inserted {
+    uint32_t idx;  // kNone when the table is full
+    bool created;  // false: the key was already there (idx is that session)
+  };
+  // A new session for `key`, its timer armed for its class' timeout from
+  // `now`. `init_side` is the initiating packet's KeyBuild::src_side.
+  Inserted insert(const SessionKey& key, uint32_t hash, uint8_t init_side, TimeoutClass cls, uint32_t now);
+
+  // Removes a session: index entry, timer and slot (reused by a later insert).
+  void erase(uint32_t idx);
+
+  Session& at(uint32_t idx) { return pool_[idx]; }
+  const Session& at(uint32_t idx) const { return pool_[idx]; }
+
+  // The per-packet update of a session hit: counters and last-seen only.
+  // The timer is not touched: when it fires, expire() sees the later
+  // last-seen and re-arms it.
+  static void touch(Session& s, uint8_t dir, uint32_t bytes, uint32_t now) {
+    s.last_seen = now;
+    s.packets[dir]++;
+    s.bytes[dir] += bytes;
+    s.flags |= dir ? Session::kReplySeen : 0;
+  }
+
+  // A class change (a TCP state change): a shorter timeout re-arms the timer
+  // now (a closing session must not wait out the established timeout); a
+  // longer one is left to the lazy re-arm.
+  void set_class(uint32_t idx, TimeoutClass cls);
+
+  // Advances the wheel to `now`. A session whose timer fires but has seen
+  // traffic since is re-armed for last_seen + timeout; the others are passed
+  // to on_expire(idx, const Session&) (the close log, a later step) and then
+  // erased. Returns how many expired.
+  template <class Fn>
+  uint32_t expire(uint32_t now, Fn&& on_expire) {
+    uint32_t expired = 0;
+    wheel_.advance(now, [&](uint32_t i) -> uint32_t {
+      const Session& s = pool_[i];
+      const uint32_t deadline = s.last_seen + timeouts_.s[s.tclass];
+      if (deadline > now) return deadline;
+      on_expire(i, s);
+      erase(i);
+      expired++;
+      return 0;
+    });
+    return expired;
+  }
+
+  const TimerWheel& wheel() const { return wheel_; }
+
+  // Bytes held by the three arrays, and the same for a table of `max`
+  // sessions without building one (the memory budget's figure).
+  size_t memory_bytes() const { return memory_bytes_for(capacity()); }
+  static size_t memory_bytes_for(uint32_t max);
+
+ private:
+  static constexpr uint32_t kWays = 8;
+  struct alignas(64) Bucket {
+    uint32_t tag[kWays];  // the entry's full hash: its tag, and its home bucket for deletion
+    uint32_t idx[kWays];  // session index, kNone when the way is empty
+  };
+  static_assert(sizeof(Bucket) == 64);
+  static constexpr uint32_t kProbe = kNone - 1;  // lookup_bulk: the home bucket alone cannot tell
+
+  static uint32_t buckets_for(uint32_t max) { return (max * uint64_t(10) + 8 * kWays - 1) / (8 * kWays); }
+  // Multiply-shift range reduction: any bucket count, no division.
+  uint32_t bucket_of(uint32_t hash) const { return uint32_t((uint64_t(hash) * buckets_.size()) >> 32); }
+  uint32_t next_bucket(uint32_t b) const { return b + 1 == buckets_.size() ? 0 : b + 1; }
+  static bool full(const Bucket& b) {
+    uint32_t empty = 0;
+    for (uint32_t j = 0; j < kWays; j++) empty |= b.idx[j] == kNone;
+    return !empty;
+  }
+  void index_remove(uint32_t idx, uint32_t hash);
+
+  std::vector<Session> pool_;
+  std::vector<Bucket> buckets_;
+  TimerWheel wheel_;
+  Timeouts timeouts_;
+  uint32_t free_head_ = kNone;
+  uint32_t used_ = 0;
+};
+
+}  // namespace vp::fw

@@ -1,0 +1,27 @@
+#pragma once
+// Session inactivity timeouts, in seconds, by class. A session stores its
+// class (one byte), not its timeout, so that `set security flow timeout`
+// changes every session at once; applications with their own
+// inactivity-timeout will get classes of their own after these seven.
+#include <cstdint>
+
+namespace vp::fw {
+
+enum TimeoutClass : uint8_t {
+  kTcpInitial,      // handshake not complete
+  kTcpEstablished,  // handshake complete, no FIN yet
+  kTcpClosing,      // a FIN seen, not both acknowledged
+  kTcpTimeWait,     // both FINs acknowledged, or reset
+  kUdp,
+  kIcmp,  // ICMP and ICMPv6
+  kOther,
+  kTimeoutClasses,
+};
+
+struct Timeouts {
+  // The defaults (Junos' words): tcp-initial, tcp-established,
+  // tcp-closing, tcp-time-wait, udp, icmp, other.
+  uint32_t s[kTimeoutClasses] = {20, 1800, 240, 150, 60, 60, 1800};
+};
+
+}  // namespace vp::fw
