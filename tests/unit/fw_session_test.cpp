@@ -364,7 +364,7 @@ TEST(FwSessionTable, ShorterClassRearmsAtOnce) {
 }
 
 TEST(FwSessionTable, MemoryPerSessionWithinBudget) {
-  // The budget: (pool + hash index + timer wheel) / sessions at the
+  // The budget: (pool + hash index + timer wheel) / sessions at the
   // table's maximum, <= 128 B, IPv4 and IPv6 in the same 104-byte slot.
   for (uint32_t max : {1u << 20, 1000000u, 10000000u}) {
     const double per = double(SessionTable::memory_bytes_for(max)) / max;

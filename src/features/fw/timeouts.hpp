@@ -19,7 +19,7 @@ enum TimeoutClass : uint8_t {
 };
 
 struct Timeouts {
-  // The defaults (Junos' words): tcp-initial, tcp-established,
+  // Defaults, in Junos' order: tcp-initial, tcp-established,
   // tcp-closing, tcp-time-wait, udp, icmp, other.
   uint32_t s[kTimeoutClasses] = {20, 1800, 240, 150, 60, 60, 1800};
 };
