@@ -1,11 +1,12 @@
 #pragma once
 // Between the API's shared messages (common.proto) and vplane's values:
-// addresses, prefixes, MACs. Every conversion of client bytes validates and
+// addresses, prefixes, MACs, interfaces. Every conversion of client bytes validates and
 // throws vp::Error with a message naming the bad field.
 #include <string>
 
 #include "infra/error.hpp"
 #include "infra/parse.hpp"
+#include "io/interface.hpp"
 #include "vplane/v1/common.pb.h"
 
 namespace vp::api {
@@ -26,6 +27,13 @@ inline IpAddr ip_from(const std::string& b, const char* what) {
 }
 
 inline std::string ip_bytes(const IpAddr& a) { return a.packed(); }
+
+// The interface a request names by sw_if_index.
+inline Interface& iface(uint32_t sw_if) {
+  Interface* i = ifs().at(sw_if);
+  if (!i) fail("no interface with index {}", sw_if);
+  return *i;
+}
 
 inline Prefix prefix_from(const pb::IpPrefix& p) {
   Prefix x{ip_from(p.address(), "prefix"), 0};

@@ -24,12 +24,6 @@ namespace {
 using grpc::ServerContext;
 using grpc::Status;
 
-Interface& iface(uint32_t sw_if) {
-  Interface* i = ifs().at(sw_if);
-  if (!i) fail("no interface with index {}", sw_if);
-  return *i;
-}
-
 class InterfacesSvc final : public pb::Interfaces::Service {
  public:
   explicit InterfacesSvc(Ctx& c) : c_(c) {}

@@ -12,12 +12,6 @@ namespace {
 using grpc::ServerContext;
 using grpc::Status;
 
-Interface& iface(uint32_t sw_if) {
-  Interface* i = ifs().at(sw_if);
-  if (!i) fail("no interface with index {}", sw_if);
-  return *i;
-}
-
 class NeighborsSvc final : public pb::Neighbors::Service {
  public:
   explicit NeighborsSvc(Ctx& c) : c_(c) {}
