@@ -9,6 +9,7 @@
 
 #include "api/events.hpp"
 #include "api/services.hpp"
+#include "control/instance.hpp"
 #include "infra/log.hpp"
 
 namespace vp::api {
@@ -21,8 +22,8 @@ struct Server::Impl {
 };
 
 Server::Server(EventLoop& loop, const ServerConfig& c) : cfg_(c), impl_(std::make_unique<Impl>(loop)) {
+  claim_socket(c.socket, "API");
   event_hub().start();
-  unlink(c.socket.c_str());
   grpc::ServerBuilder b;
   b.AddListeningPort("unix:" + c.socket, grpc::InsecureServerCredentials());
   if (!c.tcp.empty()) {

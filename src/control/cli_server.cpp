@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "control/cli.hpp"
+#include "control/instance.hpp"
 #include "infra/error.hpp"
 #include "infra/log.hpp"
 
@@ -25,7 +26,7 @@ CliServer::CliServer(EventLoop& loop, std::string path, uint32_t mode, const std
   fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   a.sun_family = AF_UNIX;
   std::strcpy(a.sun_path, path_.c_str());
-  unlink(path_.c_str());
+  claim_socket(path_, "CLI");
   if (bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd_, 16) != 0)
     fail("cannot listen on CLI socket {}: {}", path_, std::strerror(errno));
   chmod(path_.c_str(), mode);

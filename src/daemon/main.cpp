@@ -11,6 +11,7 @@
 #include "control/cli.hpp"
 #include "control/cli_server.hpp"
 #include "control/event_loop.hpp"
+#include "control/instance.hpp"
 #include "control/lifecycle.hpp"
 #include "control/metrics.hpp"
 #include "control/startup.hpp"
@@ -79,6 +80,12 @@ int main(int argc, char** argv) {
   }
   state_dir() = c.state_dir;
   instance_name() = c.instance;
+  try {
+    instance_lock(c.state_dir, c.instance);  // before anything of the instance is touched
+  } catch (const Error& e) {
+    std::fprintf(stderr, "vplaned: %s\n", e.what());
+    return 1;
+  }
 
   std::unique_ptr<EventLoop> loop;
   std::unique_ptr<CliServer> cli;
@@ -109,6 +116,7 @@ int main(int argc, char** argv) {
     }
   } catch (const Error& e) {
     log::error("{}", e.what());
+    instance_unlock();
     stale_exit();  // the state directory goes unless something is recorded in it for the next start
     return 1;
   }
@@ -141,6 +149,7 @@ int main(int argc, char** argv) {
   for (auto* i : ifs().all()) ops::delete_interface(i->index);
   rcu().shutdown();
   eal_stop();
+  instance_unlock();
   stale_exit();
   return 0;
 }

@@ -176,9 +176,9 @@ class Lab:
                       "rxvlan", "off", "txvlan", "off"], check=False)
         return outer, inner
 
-    def vplane(self, **kw):
+    def vplane(self, name=None, **kw):
         self.n += 1
-        v = Vplane(self, f"t{self.tag}-{self.n}", **kw)
+        v = Vplane(self, name or f"t{self.tag}-{self.n}", **kw)
         self.vplanes.append(v)
         return v
 
