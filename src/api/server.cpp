@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "api/events.hpp"
@@ -13,6 +15,31 @@
 #include "infra/log.hpp"
 
 namespace vp::api {
+
+namespace {
+std::string read_pem(const std::string& path, const char* what) {
+  std::ifstream f(path);
+  if (!f) fail("cannot read the API's {} '{}'", what, path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Any local user can connect to a TCP port, so the API is served there only
+// to clients whose certificate the operator's CA signed (mutual TLS); the
+// Unix socket's file permissions do the same job there.
+std::shared_ptr<grpc::ServerCredentials> tls_credentials(const ServerConfig& c) {
+  if (c.tls_cert.empty() || c.tls_key.empty() || c.tls_ca.empty())
+    fail(
+        "the API over TCP ({}) needs mutual TLS: give --api-tls-cert, --api-tls-key and --api-tls-ca ([api] tls-cert, "
+        "tls-key, tls-ca), or use the Unix socket only",
+        c.tcp);
+  grpc::SslServerCredentialsOptions o(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  o.pem_root_certs = read_pem(c.tls_ca, "client CA");
+  o.pem_key_cert_pairs.push_back({read_pem(c.tls_key, "TLS key"), read_pem(c.tls_cert, "TLS certificate")});
+  return grpc::SslServerCredentials(o);
+}
+}  // namespace
 
 struct Server::Impl {
   MainExec exec;
@@ -29,7 +56,7 @@ Server::Server(EventLoop& loop, const ServerConfig& c) : cfg_(c), impl_(std::mak
   if (!c.tcp.empty()) {
     if (c.tcp.rfind("127.", 0) != 0 && c.tcp.rfind("[::1]", 0) != 0 && c.tcp.rfind("localhost:", 0) != 0)
       fail("API TCP address {} is not a loopback address (127.x.x.x:<port>, [::1]:<port>)", c.tcp);
-    b.AddListeningPort(c.tcp, grpc::InsecureServerCredentials());
+    b.AddListeningPort(c.tcp, tls_credentials(c));
   }
   b.SetMaxReceiveMessageSize(64 << 20);
   impl_->services.register_all(b);

@@ -15,7 +15,8 @@ struct ServerConfig {
   std::string socket;  // unix socket path
   uint32_t mode = 0660;
   std::string group;
-  std::string tcp;  // "127.0.0.1:<port>" or empty
+  std::string tcp;                        // "127.0.0.1:<port>" or empty
+  std::string tls_cert, tls_key, tls_ca;  // PEM files; all three, or no TCP
 };
 
 class Server {

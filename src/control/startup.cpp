@@ -21,12 +21,14 @@ T get(const toml::table& t, const char* sect, const char* key, T def, const std:
 
 void check_keys(const toml::table& t, const std::string& file) {
   static const std::map<std::string, std::vector<std::string>> known = {
-      {"", {"instance", "cpu", "buffers", "graph", "dpdk", "cli", "log", "startup"}},
+      {"", {"instance", "cpu", "buffers", "graph", "dpdk", "cli", "api", "metrics", "log", "startup"}},
       {"cpu", {"workers", "main-core", "worker-cores"}},
       {"buffers", {"count", "cache", "hugepages", "memory-mb"}},
       {"graph", {"vector-size", "idle-sleep-max-us"}},
       {"dpdk", {"pci-allow", "log-level"}},
       {"cli", {"socket", "mode", "group"}},
+      {"api", {"socket", "mode", "group", "tcp", "tls-cert", "tls-key", "tls-ca"}},
+      {"metrics", {"listen"}},
       {"log", {"level", "target"}},
       {"startup", {"exec", "commands", "state-dir"}},
   };
@@ -82,6 +84,9 @@ StartupConfig load_startup(const std::string& path) {
   c.api_mode = uint32_t(std::stoul(get<std::string>(t, "api", "mode", "0660", path), nullptr, 8));
   c.api_group = get<std::string>(t, "api", "group", "", path);
   c.api_tcp = get<std::string>(t, "api", "tcp", "", path);
+  c.api_tls_cert = get<std::string>(t, "api", "tls-cert", "", path);
+  c.api_tls_key = get<std::string>(t, "api", "tls-key", "", path);
+  c.api_tls_ca = get<std::string>(t, "api", "tls-ca", "", path);
   c.metrics = get<std::string>(t, "metrics", "listen", "", path);
   c.log_level = get<std::string>(t, "log", "level", c.log_level, path);
   c.log_target = get<std::string>(t, "log", "target", c.log_target, path);

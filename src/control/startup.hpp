@@ -19,6 +19,9 @@ struct StartupConfig {
   uint32_t api_mode = 0660;
   std::string api_group;
   std::string api_tcp;  // loopback "127.0.0.1:<port>"; empty: no TCP
+  // TCP needs mutual TLS: vplaned's certificate and key, and the CA that
+  // signs the clients' certificates (PEM files).
+  std::string api_tls_cert, api_tls_key, api_tls_ca;
   std::string metrics;  // Prometheus endpoint, loopback "127.0.0.1:<port>"; empty: off
   std::string log_level = "info";
   std::string log_target = "stderr";

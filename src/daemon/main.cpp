@@ -44,12 +44,17 @@ std::string read_file(const std::string& p) {
 int main(int argc, char** argv) {
   using namespace vp;
   CLI::App app{"vplaned - vplane vector packet processing dataplane daemon"};
-  std::string cfg_file, cli_socket, api_socket, api_tcp, metrics, exec_file, name, huge, log_level;
+  std::string cfg_file, cli_socket, api_socket, api_tcp, api_cert, api_key, api_ca, metrics, exec_file, name, huge,
+      log_level;
   int workers = -1;
   app.add_option("-c,--config", cfg_file, "startup file (TOML)");
   app.add_option("--cli-socket", cli_socket, "CLI socket path (overrides the file)");
   app.add_option("--api-socket", api_socket, "gRPC API socket path (overrides the file)");
-  app.add_option("--api-tcp", api_tcp, "also serve the API on this loopback address, e.g. 127.0.0.1:50051");
+  app.add_option("--api-tcp", api_tcp,
+                 "also serve the API on this loopback address, e.g. 127.0.0.1:50051 (needs the three --api-tls-*)");
+  app.add_option("--api-tls-cert", api_cert, "TLS certificate (PEM) vplaned shows API clients over TCP");
+  app.add_option("--api-tls-key", api_key, "its private key (PEM)");
+  app.add_option("--api-tls-ca", api_ca, "CA (PEM) that signs the certificates API clients over TCP must show");
   app.add_option("--metrics", metrics, "serve Prometheus metrics on this loopback address, e.g. 127.0.0.1:9482");
   app.add_option("--workers", workers, "worker threads; 0 = the main thread forwards (single-thread mode)");
   app.add_option("--exec", exec_file, "file of CLI commands run at start");
@@ -65,6 +70,9 @@ int main(int argc, char** argv) {
     if (!cli_socket.empty()) c.cli_socket = cli_socket;
     if (!api_socket.empty()) c.api_socket = api_socket;
     if (!api_tcp.empty()) c.api_tcp = api_tcp;
+    if (!api_cert.empty()) c.api_tls_cert = api_cert;
+    if (!api_key.empty()) c.api_tls_key = api_key;
+    if (!api_ca.empty()) c.api_tls_ca = api_ca;
     if (!metrics.empty()) c.metrics = metrics;
     if (workers >= 0) c.threads.workers = uint32_t(workers);
     if (!exec_file.empty()) c.exec_file = exec_file;
@@ -102,7 +110,8 @@ int main(int argc, char** argv) {
     cli = std::make_unique<CliServer>(*loop, c.cli_socket, c.cli_mode, c.cli_group);
     if (!c.metrics.empty()) metrics_server = std::make_unique<MetricsServer>(*loop, c.metrics);
     api_server =
-        std::make_unique<api::Server>(*loop, api::ServerConfig{c.api_socket, c.api_mode, c.api_group, c.api_tcp});
+        std::make_unique<api::Server>(*loop, api::ServerConfig{c.api_socket, c.api_mode, c.api_group, c.api_tcp,
+                                                               c.api_tls_cert, c.api_tls_key, c.api_tls_ca});
     run_start(*loop);
     loop->every(10, [] {
       rcu().reclaim();
