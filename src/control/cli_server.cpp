@@ -139,7 +139,7 @@ void CliServer::flush_pending() {
       gone.push_back(fd);
     else if (c.out.empty())
       drained.push_back(fd);
-    else if (now - c.progress_ms > kCliStallMs)
+    else if (now > c.progress_ms + kCliStallMs)  // progress_ms may be later than now: flush() just set it
       stalled.push_back(fd);
   }
   for (int fd : gone) close_client(fd);

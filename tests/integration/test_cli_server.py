@@ -79,3 +79,12 @@ def test_a_client_that_reads_late_gets_every_reply_in_order(lab):
         else:
             assert status == 0, text
     assert replies[0][1].startswith(b"vplane ")
+
+
+def test_replies_much_larger_than_the_socket_buffer_arrive_whole(lab):
+    v = lab.vplane(workers=0)
+    v.cli("create loopback interface")
+    v.cli("set interface ip address loop0 10.0.0.1/24")
+    v.cli("ip route add count 20000 100.0.0.0/24 via 10.0.0.2")
+    for _ in range(5):  # several MB each, written out over many timer ticks
+        assert len(v.json("show ip fib")["entries"]) > 20000
