@@ -51,7 +51,7 @@ void eal_start(const EalConfig& c) {
   bool huge = c.huge == HugeMode::yes || (c.huge == HugeMode::automatic && hugepages_available(huge_mb));
   if (c.huge == HugeMode::yes && !hugepages_available(huge_mb))
     fail(
-        "hugepages requested but none are free or hugetlbfs is not mounted (run: sysctl vm.nr_hugepages=512 && "
+        "hugepages requested but none are free or hugetlbfs is not mounted (run: sysctl vm.nr_hugepages=1024 && "
         "mount -t hugetlbfs none /dev/hugepages)");
   eal_cleanup_stale(s.prefix);
   std::vector<std::string> args = {
@@ -62,7 +62,7 @@ void eal_start(const EalConfig& c) {
   } else {
     args.insert(args.end(), {"--no-huge", "-m", std::to_string(c.memory_mb)});
     if (c.huge == HugeMode::automatic)
-      log::warn("not enough free hugepages: using ordinary memory (slower; see README to reserve hugepages)");
+      log::warn("not enough free hugepages: using ordinary memory (slower; see README, Hugepages, to reserve them)");
   }
   eal().pci_allow = c.pci_allow;
   if (c.pci_allow.empty())

@@ -44,7 +44,7 @@ enum class TcpVerdict : uint8_t {
   kInvalid,         // does not fit the state: drop, state unchanged
   kRstOutOfWindow,  // an RST whose sequence number is outside the window: drop
   kReopen,          // a new SYN from the initiator on a closed or time-wait session:
-                    // the caller ends this session and starts a new one
+                    // the caller ends it and starts a new one
 };
 
 // TCP header flags (rte_tcp.h's RTE_TCP_*_FLAG, as one byte).
