@@ -4,24 +4,15 @@ signed. Without the TLS files vplaned refuses TCP with one line; a client
 without a certificate, with one from another CA, or in plain text is
 refused; one with a signed certificate works."""
 import os
-import socket
 import subprocess
 import sys
 
 import grpc
 import pytest
 
-from vplane_harness import ROOT, VPLANED, sh
+from vplane_harness import ROOT, VPLANED, free_port, sh
 
 sys.path.insert(0, os.path.join(ROOT, "python"))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def make_ca(d, name):

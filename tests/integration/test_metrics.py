@@ -6,6 +6,8 @@ import urllib.request
 
 import pytest
 
+from vplane_harness import free_port
+
 
 LINE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{((?:[a-zA-Z_]+="(?:[^"\\]|\\.)*",?)*)\})? (\S+)$')
 
@@ -26,14 +28,6 @@ def parse(text):
         assert m.group(1) in typed or base in typed, f"{m.group(1)} has no TYPE"
         out[(m.group(1), labels)] = float(m.group(4))
     return out
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def test_metrics_scrape_matches_the_cli(lab):
