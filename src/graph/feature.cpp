@@ -75,6 +75,9 @@ void Arcs::finalize() {
     a.order.clear();
     for (auto& n : out) a.order.push_back(reg.id(n));
     a.feature_names = out;
+    a.module_only.clear();
+    for (auto* f : fs)
+      if (f->module_only) a.module_only.push_back(f->node);
   }
   finalized_ = true;
 }

@@ -22,11 +22,15 @@ struct ArcDef {
   NodeId end = kNoNode;
   std::vector<NodeId> order;  // every registered feature node, sorted
   std::vector<std::string> feature_names;
+  std::vector<std::string> module_only;  // features `set interface feature` may not enable
 };
 
 struct FeatureDef {
   std::string arc, node;
   std::vector<std::string> runs_before, runs_after;
+  // Enabled only by its module, with the state it needs (the firewall's
+  // nodes need its session tables): not by `set interface feature`.
+  bool module_only = false;
 };
 
 struct ArcRegistration {

@@ -120,16 +120,31 @@ void Interfaces::set_xconnect(Interface& rx, Interface* tx) {
   publish(rx);
 }
 
-void Interfaces::set_feature(Interface& i, const std::string& arc, const std::string& node, bool enable) {
+namespace {
+void toggle(std::map<uint8_t, std::vector<std::string>>& m, const std::string& arc, const std::string& node,
+            bool enable) {
   const ArcDef* a = Arcs::get().find(arc);
   if (!a) fail("unknown feature arc '{}'", arc);
   bool known = false;
   for (auto& f : a->feature_names) known |= f == node;
   if (!known) fail("'{}' is not a feature of arc '{}'", node, arc);
-  auto& v = i.features[a->index];
+  auto& v = m[a->index];
   auto it = std::find(v.begin(), v.end(), node);
   if (enable && it == v.end()) v.push_back(node);
   if (!enable && it != v.end()) v.erase(it);
+}
+}  // namespace
+
+void Interfaces::set_feature(Interface& i, const std::string& arc, const std::string& node, bool enable) {
+  if (const ArcDef* a = Arcs::get().find(arc);
+      a && std::find(a->module_only.begin(), a->module_only.end(), node) != a->module_only.end())
+    fail("'{}' is enabled by its feature's own configuration, not by set interface feature", node);
+  toggle(i.features, arc, node, enable);
+  publish(i);
+}
+
+void Interfaces::set_module_feature(Interface& i, const std::string& arc, const std::string& node, bool enable) {
+  toggle(i.module_features, arc, node, enable);
   publish(i);
 }
 
@@ -179,8 +194,12 @@ void Interfaces::publish(Interface& i) {
   f->mac = i.mac;
   f->name = i.name;
   for (size_t a = 0; a < Arcs::get().size(); a++) {
-    auto it = i.features.find(uint8_t(a));
-    f->arcs[a] = it == i.features.end() ? nullptr : Arcs::get().compile(uint8_t(a), it->second);
+    std::vector<std::string> on;
+    if (auto it = i.features.find(uint8_t(a)); it != i.features.end()) on = it->second;
+    if (auto it = i.module_features.find(uint8_t(a)); it != i.module_features.end())
+      for (auto& n : it->second)
+        if (std::find(on.begin(), on.end(), n) == on.end()) on.push_back(n);
+    f->arcs[a] = on.empty() ? nullptr : Arcs::get().compile(uint8_t(a), on);
   }
   const IfFast* old = g_if_fast[i.index].exchange(f, std::memory_order_acq_rel);
   if (old)

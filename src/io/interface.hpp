@@ -71,6 +71,10 @@ struct Interface {
   IpAddr ip6_ll;                 // link-local address, from the MAC (EUI-64)
   bool proxy_arp = false;
   std::map<uint8_t, std::vector<std::string>> features;  // arc -> enabled feature nodes
+  // Feature nodes a feature module enabled for its own configuration (the
+  // firewall on zoned interfaces): walked like `features`, but not in the
+  // running config, which replays the module's configuration instead.
+  std::map<uint8_t, std::vector<std::string>> module_features;
   std::vector<int> rx_worker;                            // per rx queue: pinned thread index, -1 = automatic
   std::vector<std::string> owned_netdevs;                // Linux devices to clean up after a crash
 };
@@ -115,6 +119,7 @@ class Interfaces {
   void set_mac(Interface& i, const Mac& m);
   void set_xconnect(Interface& rx, Interface* tx);  // nullptr: back to L3
   void set_feature(Interface& i, const std::string& arc, const std::string& node, bool enable);
+  void set_module_feature(Interface& i, const std::string& arc, const std::string& node, bool enable);
   void set_rx_placement(Interface& i, uint16_t queue, int thread);
   // A port that receives for many interfaces (the Linux mirrors' shared ring)
   // is polled like one rx queue by one thread; its input node tells the

@@ -1,16 +1,247 @@
+// The firewall's main-thread side: from the Config to what the workers read.
+//
+// Zones, screens and flow settings are small: every change rebuilds FwState
+// and publishes it at once. The rulebase is compiled on a timer instead,
+// once the changes stop for kQuiet (or kMaxDelay after the first one, under
+// a steady stream), so a script of a thousand policy lines compiles once,
+// and the published rulebase is current within 50 ms of the last line.
+//
+// The worker state (session tables, hit counters) is allocated when the
+// first zone appears, before any interface's nodes are enabled, and sized
+// from the session limit.
 #include "features/fw/fw_runtime.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+
+#include "control/event_loop.hpp"
+#include "control/lifecycle.hpp"
+#include "features/fw/fw_state.hpp"
+#include "graph/rcu.hpp"
+#include "graph/threads.hpp"
+#include "infra/error.hpp"
+#include "infra/log.hpp"
+#include "infra/tsc.hpp"
+#include "io/interface.hpp"
 
 namespace vp::fw {
 
+std::atomic<const FwState*> g_fw_state;
+std::atomic<const Rulebase*> g_rulebase{nullptr};
+std::atomic<FwWorker*> g_fw_worker[64];
+
 namespace {
-RulebaseStatus g_status;
+using Clock = std::chrono::steady_clock;
+constexpr auto kQuiet = std::chrono::milliseconds(10);
+constexpr auto kMaxDelay = std::chrono::milliseconds(40);
+
+const FwState& empty_state() {
+  static const FwState* s = new FwState();
+  return *s;
+}
+[[maybe_unused]] const bool g_state_init = [] {
+  g_fw_state.store(&empty_state());
+  return true;
+}();
+
+struct Runtime {
+  bool workers = false;
+  uint32_t capacity = 0;  // per worker
+  uint64_t config_gen = 0, published_gen = 0, compiled_gen = 0;
+  bool dirty = false;
+  Clock::time_point first_change, last_change;
+  std::string last_error;
+  std::vector<uint64_t> hit_base = std::vector<uint64_t>(kMaxPolicies);
+  std::set<uint32_t> l3_on, host_on;  // interfaces with the firewall's nodes
+};
+Runtime& rt() {
+  static Runtime r;
+  return r;
 }
 
-void changed(Change c) {
-  if (c == Change::kRules) g_status.config_generation++;
+uint32_t default_sessions() {
+  // 1/256 of the memory at 128 B a session, between 64k and 4M.
+  const uint64_t mem = uint64_t(sysconf(_SC_PHYS_PAGES)) * uint64_t(sysconf(_SC_PAGESIZE));
+  return uint32_t(std::clamp<uint64_t>(mem / 256 / 128, 65536, 4u << 20));
 }
-RulebaseStatus rulebase_status() { return g_status; }
-uint64_t policy_hits(uint32_t) { return 0; }
-void reset_policy_hits(uint32_t) {}
+
+uint32_t total_limit() {
+  const uint32_t l = config().flow.session_limit;
+  return l ? l : default_sessions();
+}
+
+uint32_t n_workers() { return uint32_t(threads().forwarding().size()); }
+
+// Allocates the worker state for `per_worker` sessions each. A larger limit
+// than the tables hold replaces them: their sessions are lost (logged).
+void size_workers(uint32_t per_worker) {
+  Runtime& r = rt();
+  if (r.workers && per_worker <= r.capacity) return;
+  if (r.workers)
+    log::warn("fw: session limit raised above the tables' capacity ({} per worker): new tables, sessions cleared",
+              r.capacity);
+  const uint32_t now = fw_now();
+  const auto fwd = threads().forwarding();
+  for (uint32_t t : fwd) {
+    auto* w = new FwWorker();
+    w->table = std::make_unique<SessionTable>(per_worker, now);
+    w->table->set_timeouts(config().flow.timeouts);
+    w->owners = std::make_unique<FlowOwners>(fwd);
+    w->hits = std::make_unique<uint64_t[]>(kMaxPolicies);
+    w->sources = std::make_unique<SourceCounts>();
+    w->now = now;
+    if (FwWorker* old = g_fw_worker[t].exchange(w, std::memory_order_acq_rel)) {
+      std::copy(old->hits.get(), old->hits.get() + kMaxPolicies, w->hits.get());
+      w->c = old->c;
+      rcu().defer([old] { delete old; });
+    }
+  }
+  r.workers = true;
+  r.capacity = per_worker;
+}
+
+// Whether interface i is a Linux mirror cross-connected to a zoned interface.
+bool mirror_of_zoned(const Interface& i, const FwState& st) {
+  return i.owner == "lcp" && i.xc_tx != kNoIf && i.xc_tx < kMaxInterfaces && st.if_zone[i.xc_tx] != kNoZone;
+}
+
+void set_nodes(Interface& i, const FwState& st) {
+  Runtime& r = rt();
+  const bool l3 = st.if_zone[i.index] != kNoZone;
+  if (l3 != r.l3_on.count(i.index)) {
+    for (auto [arc, node] : {std::pair{"ip4-unicast", "ip4-flow-handoff"},
+                             {"ip4-unicast", "fw-ip4"},
+                             {"ip6-unicast", "ip6-flow-handoff"},
+                             {"ip6-unicast", "fw-ip6"},
+                             {"ip4-output", "fw-ip4-out"},
+                             {"ip6-output", "fw-ip6-out"}})
+      ifs().set_module_feature(i, arc, node, l3);
+    if (l3)
+      r.l3_on.insert(i.index);
+    else
+      r.l3_on.erase(i.index);
+  }
+  const bool host = mirror_of_zoned(i, st);
+  if (host != r.host_on.count(i.index)) {
+    ifs().set_module_feature(i, "device-input", "fw-host-out", host);
+    if (host)
+      r.host_on.insert(i.index);
+    else
+      r.host_on.erase(i.index);
+  }
+}
+
+void publish_state() {
+  const Config& c = config();
+  auto st = std::make_unique<FwState>();
+  for (auto& [name, z] : c.zones) {
+    for (auto& ifn : z.interfaces)
+      if (Interface* i = ifs().find(ifn)) st->if_zone[i->index] = z.id;
+    ZoneRt& zr = st->zone[z.id];
+    zr.services = z.services;
+    zr.protocols = z.protocols;
+    if (auto it = c.screens.find(z.screen); !z.screen.empty() && it != c.screens.end()) {
+      zr.screened = true;
+      zr.screen = it->second;
+    }
+  }
+  st->flow = c.flow;
+  const uint32_t n = std::max(1u, n_workers());
+  const uint32_t per_worker = (total_limit() + n - 1) / n;
+  if (!c.zones.empty()) size_workers(per_worker);
+  st->per_worker_limit = per_worker;
+  st->workers = n;
+  // A source's flows spread over the workers like any flows: each allows
+  // its share, rounded up.
+  st->per_source_limit = c.flow.per_source ? (c.flow.per_source + n - 1) / n : 0;
+  for (uint32_t t : threads().forwarding())
+    if (FwWorker* w = g_fw_worker[t].load()) w->table->set_timeouts(c.flow.timeouts);
+  const FwState* old = g_fw_state.exchange(st.release(), std::memory_order_acq_rel);
+  if (old != &empty_state()) rcu().defer([old] { delete old; });
+  // Nodes are enabled after the state they read is published, and
+  // disabled before the tables could go.
+  const FwState& now = *g_fw_state.load();
+  for (Interface* i : ifs().all()) set_nodes(*i, now);
+}
+
+void compile_now() {
+  Runtime& r = rt();
+  const uint64_t gen = r.config_gen;
+  try {
+    auto rb = Rulebase::compile(config(), ++r.published_gen);
+    const Rulebase* old = g_rulebase.exchange(rb.release(), std::memory_order_acq_rel);
+    if (old) rcu().defer([old] { delete old; });
+    r.compiled_gen = gen;
+    r.last_error.clear();
+  } catch (const std::exception& e) {
+    r.last_error = e.what();
+    log::error("fw: the rulebase was not published: {}", e.what());
+  }
+  r.dirty = r.compiled_gen != r.config_gen;
+}
+
+void tick() {
+  Runtime& r = rt();
+  if (!r.dirty) return;
+  const auto now = Clock::now();
+  if (now - r.last_change >= kQuiet || now - r.first_change >= kMaxDelay) compile_now();
+}
+
+StartRegistration start{[](EventLoop& loop) {
+  loop.every(5, tick);
+  ifs().watch([](Interface& i, IfEvent e) {
+    if (!rt().workers) return;
+    const FwState& st = *g_fw_state.load();
+    if (e == IfEvent::deleting) {
+      rt().l3_on.erase(i.index);
+      rt().host_on.erase(i.index);
+      return;
+    }
+    set_nodes(i, st);
+  });
+}};
+}  // namespace
+
+uint32_t fw_now() { return uint32_t(rdtsc() / tsc_hz()) + 1; }
+
+uint32_t fw_capacity_per_worker() { return rt().capacity; }
+
+void changed(Change c) {
+  Runtime& r = rt();
+  if (c == Change::kRules || c == Change::kZones) {
+    const auto now = Clock::now();
+    if (!r.dirty) r.first_change = now;
+    r.last_change = now;
+    r.dirty = true;
+    r.config_gen++;
+  }
+  if (c != Change::kRules && c != Change::kLog) publish_state();
+}
+
+void publish_now() {
+  if (rt().dirty) compile_now();
+}
+
+RulebaseStatus rulebase_status() {
+  const Runtime& r = rt();
+  const Rulebase* rb = g_rulebase.load();
+  return {.current = !r.dirty,
+          .config_generation = r.config_gen,
+          .published_generation = r.published_gen,
+          .rules = rb ? rb->rules() : 0};
+}
+
+uint64_t policy_hits(uint32_t id) {
+  if (id >= kMaxPolicies) return 0;
+  uint64_t sum = 0;
+  for (uint32_t t : threads().forwarding())
+    if (FwWorker* w = g_fw_worker[t].load()) sum += cread(w->hits[id]);
+  return sum - rt().hit_base[id];
+}
+
+void reset_policy_hits(uint32_t id) {
+  if (id < kMaxPolicies) rt().hit_base[id] += policy_hits(id);
+}
 
 }  // namespace vp::fw

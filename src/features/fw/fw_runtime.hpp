@@ -26,6 +26,9 @@ struct RulebaseStatus {
   size_t rules = 0;                // compiled rules of the published one
 };
 RulebaseStatus rulebase_status();
+// Compiles and publishes a pending rulebase change now instead of on the
+// coalescing timer (tests; vplaned without a main loop).
+void publish_now();
 
 // Hits of a policy with `then count`, summed over the workers, since the
 // policy was created.

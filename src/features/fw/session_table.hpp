@@ -40,15 +40,19 @@ struct Session {
     kInUse = 1,
     kInitSide = 2,   // the initiator is the key's endpoint 1 (addr[1], port[1])
     kReplySeen = 4,  // a packet has come from the responder
+    kLogClose = 8,   // its policy logs session-close
   };
   SessionKey key;
   uint32_t last_seen;  // second of the last packet either way (the lazy timer's reference)
   uint32_t policy;     // the policy that permitted it
-  uint16_t zone[2];    // [0] the initiator's zone, [1] the responder's
+  uint8_t zone[2];     // [0] the initiator's zone, [1] the responder's
   TcpState state;      // TCP only; kNone for the other protocols
   uint8_t tclass;      // TimeoutClass
   uint8_t flags;
   uint8_t spare;
+  // The low bits of the rulebase generation it was last matched against: a
+  // packet of a session matched against an older one is re-matched.
+  uint16_t gen;
   uint64_t bytes[2];  // [0] from the initiator, [1] from the responder
   // 32-bit packet counts, as VPP's NAT sessions keep: they wrap after 2^32
   // packets one way, where the byte counts do not.
