@@ -15,6 +15,7 @@ enum MetaFlags : uint8_t {
   kCaptured = 1 << 1,     // already written to the rx pcap
   kHeld = 1 << 2,         // waiting for address resolution (hold start in opaque)
   kLocalOrigin = 1 << 3,  // made by vplane (echo reply, ICMP error): may use link-local addresses
+  kFragVerdict = 1 << 4,  // a first fragment whose verdict the fragment table waits for (opaque says where)
 };
 
 struct alignas(16) PktMeta {

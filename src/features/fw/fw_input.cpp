@@ -22,7 +22,7 @@
 namespace vp::fw {
 
 namespace {
-enum Next : uint16_t { kNew, kDrop, kNextCount };
+enum Next : uint16_t { kNew, kFrag, kDrop, kNextCount };
 enum Err : uint16_t {
   kHit,
   kRelated,
@@ -31,12 +31,11 @@ enum Err : uint16_t {
   kIcmpNoSession,
   kTruncated,
   kBadAddress,
-  kFragment,
   kScreen0,  // then one per ScreenReason after kScreenPass
   kErrCount = kScreen0 + kScreenCount - 1
 };
 
-enum Kind : uint8_t { kKey, kRelatedKey, kBad };
+enum Kind : uint8_t { kKey, kRelatedKey, kFragmentKind, kBad };
 
 template <class F>
 void fw_in(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
@@ -53,7 +52,7 @@ void fw_in(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   uint8_t side[256], kind[256];
   uint16_t kidx[256];
   NodeId next[256];
-  uint32_t nk = 0;
+  uint32_t nk = 0, tickets = 0;
   for (uint32_t i = 0; i < n; i++) {
     prefetch_ahead(p, i, n);
     rte_mbuf* m = p[i];
@@ -69,6 +68,15 @@ void fw_in(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
         continue;
       }
     }
+    // Fragments go to the fragment table, except a first fragment it sent
+    // back with a ticket, to be looked up like a whole packet.
+    if (__builtin_expect(F::is_fragment(ip), 0)) {
+      if (!(meta(m).flags & kFragVerdict)) {
+        kind[i] = kFragmentKind;
+        continue;
+      }
+      tickets++;
+    }
     KeyBuild kb;
     KeyStatus ks = F::key(ip, len, uint16_t(meta(m).vrf), kb);
     kind[i] = kKey;
@@ -82,9 +90,7 @@ void fw_in(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     }
     if (__builtin_expect(ks != KeyStatus::kOk, 0)) {
       kind[i] = kBad;
-      meta(m).error = uint16_t(self.error_base + (ks == KeyStatus::kFragment     ? kFragment
-                                                  : ks == KeyStatus::kBadAddress ? kBadAddress
-                                                                                 : kTruncated));
+      meta(m).error = uint16_t(self.error_base + (ks == KeyStatus::kBadAddress ? kBadAddress : kTruncated));
       continue;
     }
     keys[nk] = kb.key;
@@ -100,8 +106,8 @@ void fw_in(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   for (uint32_t i = 0; i < n; i++) {
     rte_mbuf* m = p[i];
     PktMeta& pm = meta(m);
-    if (__builtin_expect(kind[i] == kBad, 0)) {
-      next[i] = self.next[kDrop];
+    if (__builtin_expect(kind[i] >= kFragmentKind, 0)) {
+      next[i] = self.next[kind[i] == kBad ? kDrop : kFrag];
       continue;
     }
     const uint32_t k = kidx[i];
@@ -174,6 +180,13 @@ void fw_in(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     if (__builtin_expect(pm.flags & kTraced, 0))
       t.trace(self, m, "session %u hit, direction %u, policy %u", s_idx, dir, s.policy);
   }
+  // First fragments decided here tell the fragment table; those sent to
+  // the slow path tell it from there.
+  for (uint32_t i = 0; tickets && i < n; i++)
+    if ((meta(p[i]).flags & kFragVerdict) && next[i] != self.next[kNew] && next[i] != kNoNode) {
+      frag_verdict(p[i], next[i] != self.next[kDrop]);
+      tickets--;
+    }
   t.count_error(self, kHit, hits);
   if (related) t.count_error(self, kRelated, related);
   t.enqueue_nexts(p, next, n);
@@ -190,8 +203,7 @@ Names errors() {
                            {kRstWindow, "TCP RST outside the window"},
                            {kIcmpNoSession, "ICMP error without a session"},
                            {kTruncated, "truncated header"},
-                           {kBadAddress, "IPv4-mapped IPv6 address"},
-                           {kFragment, "non-first fragment (not supported)"}});
+                           {kBadAddress, "IPv4-mapped IPv6 address"}});
   for (uint32_t r = 1; r < kScreenCount; r++) n.list.push_back(std::string("screen: ") + kScreenNames[r]);
   return n;
 }
@@ -200,13 +212,13 @@ Names errors() {
 static NodeRegistration reg4{{
     .name = "fw-ip4",
     .fn = fw_ip4,
-    .next_names = names<kNextCount>({{kNew, "fw-ip4-new"}, {kDrop, "error-drop"}}),
+    .next_names = names<kNextCount>({{kNew, "fw-ip4-new"}, {kFrag, "fw-ip4-frag"}, {kDrop, "error-drop"}}),
     .errors = errors(),
 }};
 static NodeRegistration reg6{{
     .name = "fw-ip6",
     .fn = fw_ip6,
-    .next_names = names<kNextCount>({{kNew, "fw-ip6-new"}, {kDrop, "error-drop"}}),
+    .next_names = names<kNextCount>({{kNew, "fw-ip6-new"}, {kFrag, "fw-ip6-frag"}, {kDrop, "error-drop"}}),
     .errors = errors(),
 }};
 static FeatureRegistration f4{{.arc = "ip4-unicast", .node = "fw-ip4", .runs_after = {"ip4-flow-handoff"}, .module_only = true}};

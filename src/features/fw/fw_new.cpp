@@ -234,6 +234,7 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
           drop(q.i, kDenied);
           break;
         }
+        if (meta(m).flags & kFragVerdict) frag_verdict(m, false);  // before the ICMP request takes the scratch
         if constexpr (F::kV6)
           want_icmp(m, 1, 1);  // administratively prohibited (RFC 4443 3.1)
         else
@@ -246,6 +247,9 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
         break;
     }
   }
+  for (uint32_t i = 0; i < n; i++)
+    if (__builtin_expect(meta(p[i]).flags & kFragVerdict, 0) && next[i] != self.next[kRecheck])
+      frag_verdict(p[i], next[i] != self.next[kDrop] && next[i] != self.next[kLookup]);
   t.enqueue_nexts(p, next, n);
 }
 

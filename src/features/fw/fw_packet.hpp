@@ -67,6 +67,9 @@ struct Fam4 {
   static bool is_first_fragment_or_whole(const Hdr* ip) {
     return !(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK));
   }
+  static bool is_fragment(const Hdr* ip) {
+    return ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG);
+  }
   static void addrs(const Hdr* ip, uint8_t* src, uint8_t* dst) {
     std::memcpy(src, &ip->src_addr, 4);
     std::memcpy(dst, &ip->dst_addr, 4);
@@ -114,6 +117,7 @@ struct Fam6 {
     std::memcpy(&off, reinterpret_cast<const uint8_t*>(ip + 1) + 2, 2);
     return !(rte_be_to_cpu_16(off) & 0xfff8);
   }
+  static bool is_fragment(const Hdr* ip) { return ip->proto == IPPROTO_FRAGMENT; }
   static void addrs(const Hdr* ip, uint8_t* src, uint8_t* dst) {
     std::memcpy(src, ip->src_addr, 16);
     std::memcpy(dst, ip->dst_addr, 16);

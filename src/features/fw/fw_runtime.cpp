@@ -90,6 +90,7 @@ void size_workers(uint32_t per_worker) {
     w->owners = std::make_unique<FlowOwners>(fwd);
     w->hits = std::make_unique<uint64_t[]>(kMaxPolicies);
     w->sources = std::make_unique<SourceCounts>();
+    w->frags = std::make_unique<FragTable>();
     w->now = now;
     if (FwWorker* old = g_fw_worker[t].exchange(w, std::memory_order_acq_rel)) {
       std::copy(old->hits.get(), old->hits.get() + kMaxPolicies, w->hits.get());

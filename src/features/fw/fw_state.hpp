@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "features/fw/fw_config.hpp"
+#include "features/fw/fw_frag.hpp"
 #include "features/fw/fw_log.hpp"
 #include "features/fw/policy_compile.hpp"
 #include "features/fw/session_table.hpp"
@@ -145,6 +146,7 @@ struct FwWorker {
   std::atomic<uint64_t> cleared{0};
   LogRing log;
   std::unique_ptr<SourceCounts> sources;  // sessions per initiating address
+  std::unique_ptr<FragTable> frags;
   // Early ageout: on while the table is above the high watermark, until it
   // falls below the low one; the walk's position in the pool.
   bool early = false;

@@ -72,7 +72,9 @@ uint32_t fw_timer(Thread& t, NodeRt&) {
     cadd(w->c.closed_timeout,
          w->table->expire(w->now, [w](uint32_t, const Session& s) { closing(*w, s, timeout_reason(s)); }));
     early_ageout(*w, *g_fw_state.load(std::memory_order_acquire));
+    frag_expire(t, *w);
   }
+  frag_verdicts(t, *w);
   run_clear_request(*w);
   return 0;
 }

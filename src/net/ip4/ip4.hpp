@@ -15,15 +15,14 @@ namespace vp {
 
 inline rte_ipv4_hdr* ip4_hdr(rte_mbuf* m) { return rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr*, meta(m).l3_off); }
 
-// Symmetric 5-tuple hash: both directions of a flow hash alike.
-inline uint32_t flow_hash4(const rte_ipv4_hdr* ip) {
+namespace detail {
+inline uint32_t flow_mix4(const rte_ipv4_hdr* ip, bool ports_known) {
   // Ordered with min/max, not a swap: compilers branch on the swap, and
   // which address is the smaller one is a coin toss per packet.
   uint32_t s = ip->src_addr, d = ip->dst_addr;
   uint32_t a = std::min(s, d), b = std::max(s, d);
   uint32_t ports = 0;
-  bool frag = ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG);
-  if ((ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) && !frag) {
+  if ((ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) && ports_known) {
     uint16_t pp[2];
     std::memcpy(pp, reinterpret_cast<const uint8_t*>(ip) + rte_ipv4_hdr_len(ip), 4);
     ports = uint32_t(std::min(pp[0], pp[1])) << 16 | std::max(pp[0], pp[1]);
@@ -32,6 +31,15 @@ inline uint32_t flow_hash4(const rte_ipv4_hdr* ip) {
   h = _mm_crc32_u32(h, b);
   return _mm_crc32_u32(h, ports ^ ip->next_proto_id);
 }
+}  // namespace detail
+
+// Symmetric 5-tuple hash: both directions of a flow hash alike. Fragments
+// hash without ports, so that all of a datagram's fragments hash alike.
+inline uint32_t flow_hash4(const rte_ipv4_hdr* ip) {
+  return detail::flow_mix4(ip, !(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)));
+}
+// A first fragment's hash as if it were whole: that of the datagram's flow.
+inline uint32_t flow_hash4_whole(const rte_ipv4_hdr* ip) { return detail::flow_mix4(ip, true); }
 
 // True when the header checksum verifies. The common 20-byte header is
 // summed as two 64-bit words and one 32-bit word with end-around carries,

@@ -16,23 +16,35 @@ namespace vp {
 
 inline rte_ipv6_hdr* ip6_hdr(rte_mbuf* m) { return rte_pktmbuf_mtod_offset(m, rte_ipv6_hdr*, meta(m).l3_off); }
 
-// Symmetric 5-tuple hash: both directions of a flow hash alike. Ports are
-// used when TCP/UDP follows the fixed header directly.
-inline uint32_t flow_hash6(const rte_ipv6_hdr* ip) {
+namespace detail {
+inline uint32_t flow_mix6(const rte_ipv6_hdr* ip, uint8_t proto, const void* l4) {
   uint64_t s[2], d[2];
   std::memcpy(s, ip->src_addr, 16);
   std::memcpy(d, ip->dst_addr, 16);
   // min/max rather than a swap: see flow_hash4.
   uint64_t a = std::min(s[0] ^ s[1], d[0] ^ d[1]), b = std::max(s[0] ^ s[1], d[0] ^ d[1]);
   uint32_t ports = 0;
-  if (ip->proto == IPPROTO_TCP || ip->proto == IPPROTO_UDP) {
+  if (proto == IPPROTO_TCP || proto == IPPROTO_UDP) {
     uint16_t pp[2];
-    std::memcpy(pp, ip + 1, 4);
+    std::memcpy(pp, l4, 4);
     ports = uint32_t(std::min(pp[0], pp[1])) << 16 | std::max(pp[0], pp[1]);
   }
   uint32_t h = uint32_t(_mm_crc32_u64(0, a));
   h = uint32_t(_mm_crc32_u64(h, b));
-  return _mm_crc32_u32(h, ports ^ ip->proto);
+  return _mm_crc32_u32(h, ports ^ proto);
+}
+}  // namespace detail
+
+// Symmetric 5-tuple hash: both directions of a flow hash alike. Ports are
+// used when TCP/UDP follows the fixed header directly (so a fragment header
+// leaves them out, and all of a datagram's fragments hash alike).
+inline uint32_t flow_hash6(const rte_ipv6_hdr* ip) { return detail::flow_mix6(ip, ip->proto, ip + 1); }
+// A first fragment's hash as if it were whole: that of the datagram's flow.
+// The caller has checked that the fragment header and 4 bytes after it are there.
+inline uint32_t flow_hash6_whole(const rte_ipv6_hdr* ip) {
+  if (ip->proto != IPPROTO_FRAGMENT) return flow_hash6(ip);
+  const auto* fh = reinterpret_cast<const uint8_t*>(ip + 1);
+  return detail::flow_mix6(ip, fh[0], fh + 8);
 }
 
 // The ICMPv6 (or any upper-layer) checksum over the pseudo-header, for a
