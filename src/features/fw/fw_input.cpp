@@ -170,7 +170,7 @@ void fw_in(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
         continue;
       }
       if (__builtin_expect(s.state != before, 0)) {
-        const TimeoutClass c = tcp_timeout_class(s.state);
+        const TimeoutClass c = class_for(s, tcp_timeout_class(s.state));
         if (c != s.tclass) tab.set_class(s_idx, c);
       }
     }

@@ -86,14 +86,17 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     if (tab.size() >= st.per_worker_limit) return drop(i, kFull);
     uint32_t* per_src = w.sources->find(kb.key.addr[kb.src_side]);
     if (per_src && st.per_source_limit && *per_src >= st.per_source_limit) return drop(i, kSourceLimit);
-    const TimeoutClass cls = tcp                                                          ? kTcpInitial
-                             : l4.proto == IPPROTO_UDP                                    ? kUdp
-                             : l4.proto == IPPROTO_ICMP || l4.proto == IPPROTO_ICMPV6 ? TimeoutClass::kIcmp
-                                                                                          : kOther;
+    const uint8_t app = rule ? st.app_class(rule->timeout) : 0;
+    const TimeoutClass base = tcp                                                          ? kTcpInitial
+                              : l4.proto == IPPROTO_UDP                                    ? kUdp
+                              : l4.proto == IPPROTO_ICMP || l4.proto == IPPROTO_ICMPV6 ? TimeoutClass::kIcmp
+                                                                                           : kOther;
+    const TimeoutClass cls = app && base != kTcpInitial ? TimeoutClass(app) : base;
     const SessionTable::Inserted r = tab.insert(kb.key, session_hash(kb.key), kb.src_side, cls, w.now);
     if (r.idx == SessionTable::kNone) return drop(i, kFull);
     if (per_src) ++*per_src;
     Session& s = tab.at(r.idx);
+    s.app_class = app;
     s.zone[0] = from;
     s.zone[1] = to;
     s.policy = policy;
@@ -105,7 +108,7 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
         // Picked up mid-stream: both directions' sequence state starts
         // unknown, so the RST check is as wide as it can be.
         s.state = TcpState::kEstablished;
-        tab.set_class(r.idx, kTcpEstablished);
+        tab.set_class(r.idx, class_for(s, kTcpEstablished));
       }
     }
     SessionTable::touch(s, 0, len, w.now);
@@ -190,6 +193,7 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
         s.gen = gen;
         s.policy = r.policy;
         s.flags = uint8_t((s.flags & ~Session::kLogClose) | (r.log_close ? Session::kLogClose : 0));
+        s.app_class = st.app_class(r.timeout);
         t.count_error(self, kRematched);
         next[q.i] = self.next[kRecheck];
         continue;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <set>
 
 #include "control/event_loop.hpp"
 #include "control/lifecycle.hpp"
@@ -148,6 +149,15 @@ void publish_state() {
     }
   }
   st->flow = c.flow;
+  // One timeout class per distinct application inactivity-timeout.
+  std::set<uint32_t> app_timeouts;
+  for (auto& [name, app] : c.applications)
+    for (auto& [term, t] : app.terms)
+      if (t.inactivity_timeout) app_timeouts.insert(t.inactivity_timeout);
+  for (uint32_t secs : app_timeouts) {
+    if (kTimeoutClasses + st->n_app_classes == kMaxTimeoutClasses) break;
+    st->flow.timeouts.s[kTimeoutClasses + st->n_app_classes++] = secs;
+  }
   const uint32_t n = std::max(1u, n_workers());
   const uint32_t per_worker = (total_limit() + n - 1) / n;
   if (!c.zones.empty()) size_workers(per_worker);
@@ -157,7 +167,7 @@ void publish_state() {
   // its share, rounded up.
   st->per_source_limit = c.flow.per_source ? (c.flow.per_source + n - 1) / n : 0;
   for (uint32_t t : threads().forwarding())
-    if (FwWorker* w = g_fw_worker[t].load()) w->table->set_timeouts(c.flow.timeouts);
+    if (FwWorker* w = g_fw_worker[t].load()) w->table->set_timeouts(st->flow.timeouts);
   const FwState* old = g_fw_state.exchange(st.release(), std::memory_order_acq_rel);
   if (old != &empty_state()) rcu().defer([old] { delete old; });
   // Nodes are enabled after the state they read is published, and
@@ -217,7 +227,7 @@ void changed(Change c) {
     r.dirty = true;
     r.config_gen++;
   }
-  if (c != Change::kRules && c != Change::kLog) publish_state();
+  if (c != Change::kLog) publish_state();
 }
 
 void publish_now() {

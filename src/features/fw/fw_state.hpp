@@ -63,6 +63,15 @@ struct FwState {
   uint32_t per_worker_limit = 0;  // the session limit's share of each worker
   uint32_t workers = 1;           // forwarding threads (the flood thresholds' divisor)
   uint32_t per_source_limit = 0;  // a source's share on each worker, 0: no limit
+  // The applications' inactivity-timeout classes: kTimeoutClasses ..
+  // kTimeoutClasses + n_app_classes - 1, their seconds in flow.timeouts.
+  uint32_t n_app_classes = 0;
+  // The class of an application inactivity-timeout of `seconds`, 0 when it has none.
+  uint8_t app_class(uint32_t seconds) const {
+    for (uint32_t c = kTimeoutClasses; seconds && c < kTimeoutClasses + n_app_classes; c++)
+      if (flow.timeouts.s[c] == seconds) return uint8_t(c);
+    return 0;
+  }
 };
 
 extern std::atomic<const FwState*> g_fw_state;

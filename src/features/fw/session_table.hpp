@@ -49,7 +49,7 @@ struct Session {
   TcpState state;      // TCP only; kNone for the other protocols
   uint8_t tclass;      // TimeoutClass
   uint8_t flags;
-  uint8_t spare;
+  uint8_t app_class;  // the permitting application's inactivity-timeout class, 0: none
   // The low bits of the rulebase generation it was last matched against: a
   // packet of a session matched against an older one is re-matched.
   uint16_t gen;
@@ -64,6 +64,14 @@ struct Session {
   uint8_t dir_of(uint8_t src_side) const { return src_side ^ init_side(); }
 };
 static_assert(sizeof(Session) == 104, "session slot size is part of the memory budget");
+
+// The timeout class of a session in `base` (its protocol's, or its TCP
+// state's): the application's inactivity-timeout replaces the idle ones
+// (TCP established, UDP, ICMP, other), not the TCP handshake and closing ones.
+inline TimeoutClass class_for(const Session& s, TimeoutClass base) {
+  const bool idle = base == kTcpEstablished || base == kUdp || base == kIcmp || base == kOther;
+  return idle && s.app_class ? TimeoutClass(s.app_class) : base;
+}
 
 class SessionTable {
  public:

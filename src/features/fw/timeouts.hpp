@@ -1,8 +1,8 @@
 #pragma once
 // Session inactivity timeouts, in seconds, by class. A session stores its
 // class (one byte), not its timeout, so that `set security flow timeout`
-// changes every session at once; applications with their own
-// inactivity-timeout will get classes of their own after these seven.
+// changes every session at once. Applications with an inactivity-timeout
+// get classes of their own after these seven, one per distinct value.
 #include <cstdint>
 
 namespace vp::fw {
@@ -18,10 +18,12 @@ enum TimeoutClass : uint8_t {
   kTimeoutClasses,
 };
 
+inline constexpr uint32_t kMaxTimeoutClasses = 256;
+
 struct Timeouts {
   // Defaults, in Junos' order: tcp-initial, tcp-established,
-  // tcp-closing, tcp-time-wait, udp, icmp, other.
-  uint32_t s[kTimeoutClasses] = {20, 1800, 240, 150, 60, 60, 1800};
+  // tcp-closing, tcp-time-wait, udp, icmp, other; then the applications'.
+  uint32_t s[kMaxTimeoutClasses] = {20, 1800, 240, 150, 60, 60, 1800};
 };
 
 }  // namespace vp::fw
