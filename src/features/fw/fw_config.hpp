@@ -129,6 +129,10 @@ struct EarlyAgeout {
   uint8_t high = 0, low = 0;  // percent of the session limit
 };
 
+// The words of `set security flow timeout`, by TimeoutClass.
+inline constexpr const char* kTimeoutNames[kTimeoutClasses] = {
+    "tcp-initial", "tcp-established", "tcp-closing", "tcp-time-wait", "udp", "icmp", "other"};
+
 struct FlowSettings {
   Timeouts timeouts;
   uint32_t session_limit = 0;  // 0: sized from memory at start
@@ -154,6 +158,10 @@ struct Config {
   std::map<std::string, Screen> screens;
   FlowSettings flow;
   std::map<std::string, LogStream> streams;
+  // Policy ids not in use below next_policy_id; a new policy takes the
+  // lowest (fw_ops.cpp).
+  std::set<uint32_t> free_policy_ids;
+  uint32_t next_policy_id = 1;
 
   uint8_t zone_id(const std::string& name) const {
     auto it = zones.find(name);
