@@ -15,6 +15,7 @@
 #include "control/cli.hpp"
 #include "features/fw/fw_ops.hpp"
 #include "features/fw/fw_runtime.hpp"
+#include "features/fw/fw_words.hpp"
 #include "infra/error.hpp"
 
 namespace vp::fw {
@@ -67,22 +68,6 @@ std::vector<std::string> values(Args& a, std::string_view what) {
   return v;
 }
 
-template <class T>
-struct Named {
-  const char* name;
-  T value;
-};
-
-constexpr Named<uint32_t> kServices[] = {{"ping", kSvcPing}, {"ssh", kSvcSsh}, {"dns", kSvcDns},
-                                         {"ntp", kSvcNtp},   {"ike", kSvcIke}, {"wireguard", kSvcWireguard},
-                                         {"all", kSvcAll}};
-constexpr Named<uint32_t> kProtocols[] = {
-    {"bgp", kProtoBgp}, {"ospf", kProtoOspf}, {"vrrp", kProtoVrrp}, {"all", kProtoAll}};
-constexpr Named<uint8_t> kIpProtos[] = {{"tcp", 6},  {"udp", 17}, {"icmp", 1},  {"icmp6", 58}, {"gre", 47},
-                                        {"esp", 50}, {"ah", 51},  {"ospf", 89}, {"sctp", 132}, {"udplite", 136}};
-constexpr Named<Action> kActions[] = {
-    {"permit", Action::kPermit}, {"deny", Action::kDeny}, {"reject", Action::kReject}};
-
 template <class T, size_t N>
 Words names(const Named<T> (&t)[N]) {
   Words w;
@@ -100,21 +85,10 @@ std::vector<std::string> bit_names(uint32_t bits, const Named<uint32_t> (&t)[N])
   return v;
 }
 
-std::string proto_name(uint8_t p) {
-  for (auto& e : kIpProtos)
-    if (e.value == p) return e.name;
-  return std::to_string(p);
-}
-
 uint8_t parse_proto(Args& a) {
   std::string w = a.word("protocol");
-  for (auto& e : kIpProtos)
-    if (w == e.name) return e.value;
-  try {
-    return uint8_t(parse_uint(w, 255, "protocol"));
-  } catch (const Error&) {
-    fail("unknown protocol '{}': expected {} or a number up to 255", w, list_words(names(kIpProtos)));
-  }
+  if (auto p = ip_proto_of(w)) return *p;
+  fail("unknown protocol '{}': expected {} or a number up to 255", w, list_words(names(kIpProtos)));
 }
 
 // "p" or "p-q".
@@ -128,31 +102,6 @@ std::pair<uint16_t, uint16_t> parse_ports(const std::string& w) {
 std::string ports_text(uint16_t lo, uint16_t hi) {
   return lo == hi ? std::to_string(lo) : fmt::format("{}-{}", lo, hi);
 }
-
-// Screen options: a flood threshold (pps set) or a flag.
-struct ScreenOpt {
-  const char* group;
-  const char* word;
-  uint32_t flag = 0;
-  uint32_t Screen::*pps = nullptr;
-  const char* threshold = nullptr;
-  uint32_t default_pps = 0;  // Junos' default when the threshold is not given
-};
-const ScreenOpt kScreenOpts[] = {
-    {"icmp", "flood", 0, &Screen::icmp_flood, "threshold", 1000},
-    {"udp", "flood", 0, &Screen::udp_flood, "threshold", 1000},
-    {"tcp", "syn-flood", 0, &Screen::syn_flood, "attack-threshold", 200},
-    {"tcp", "land", kScrLand},
-    {"tcp", "syn-fin", kScrSynFin},
-    {"tcp", "tcp-no-flag", kScrTcpNoFlag},
-    {"tcp", "fin-no-ack", kScrFinNoAck},
-    {"tcp", "winnuke", kScrWinnuke},
-    {"icmp", "ping-death", kScrPingDeath},
-    {"icmp", "large", kScrIcmpLarge},
-    {"ip", "tear-drop", kScrTearDrop},
-    {"ip", "source-route-option", kScrSourceRoute},
-    {"ip", "spoofing", kScrSpoofing},
-};
 
 const ScreenOpt& parse_screen_opt(Args& a) {
   const Words groups = {"icmp", "udp", "tcp", "ip"};
@@ -780,7 +729,7 @@ void running(std::vector<std::string>& out) {
     if (app.predefined) continue;
     for (auto& [tn, t] : app.terms) {
       std::string l = fmt::format("set applications application {}{} protocol {}", name,
-                                  tn.empty() ? "" : " term " + tn, proto_name(t.proto));
+                                  tn.empty() ? "" : " term " + tn, ip_proto_name(t.proto));
       if (t.sport_lo != 0 || t.sport_hi != 65535) l += " source-port " + ports_text(t.sport_lo, t.sport_hi);
       if (t.dport_lo != 0 || t.dport_hi != 65535) l += " destination-port " + ports_text(t.dport_lo, t.dport_hi);
       if (t.icmp_type >= 0) l += fmt::format(" icmp-type {}", t.icmp_type);

@@ -1,11 +1,10 @@
 #include "features/fw/fw_names.hpp"
 
-#include <netinet/in.h>
-
 #include <cstring>
 
 #include "features/fw/fw_config.hpp"
 #include "features/fw/fw_state.hpp"
+#include "features/fw/fw_words.hpp"
 
 namespace vp::fw {
 
@@ -38,19 +37,18 @@ std::string policy_name(uint32_t id) {
   return "N/A";
 }
 
-const char* proto_name(uint8_t p) {
-  switch (p) {
-    case IPPROTO_TCP:
-      return "tcp";
-    case IPPROTO_UDP:
-      return "udp";
-    case IPPROTO_ICMP:
-      return "icmp";
-    case IPPROTO_ICMPV6:
-      return "icmp6";
-    default:
-      return nullptr;
-  }
+std::string ip_proto_name(uint8_t p) {
+  for (auto& e : kIpProtos)
+    if (e.value == p) return e.name;
+  return std::to_string(p);
+}
+
+std::optional<uint8_t> ip_proto_of(std::string_view w) {
+  for (auto& e : kIpProtos)
+    if (w == e.name) return e.value;
+  if (w.empty() || w.size() > 3 || w.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  const unsigned v = unsigned(std::stoul(std::string(w)));
+  return v <= 255 ? std::optional<uint8_t>(uint8_t(v)) : std::nullopt;
 }
 
 }  // namespace vp::fw

@@ -13,6 +13,5 @@ IpAddr session_addr(const uint8_t* a);
 std::string zone_name(uint8_t id);
 // "default-policy" for 0, "N/A" for an id no policy has.
 std::string policy_name(uint32_t id);
-const char* proto_name(uint8_t p);  // tcp, udp, icmp, icmp6, or nullptr
 
 }  // namespace vp::fw

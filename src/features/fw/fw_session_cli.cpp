@@ -13,6 +13,7 @@
 #include "features/fw/fw_runtime.hpp"
 #include "features/fw/fw_sessions.hpp"
 #include "features/fw/fw_state.hpp"
+#include "features/fw/fw_words.hpp"
 #include "graph/registry.hpp"
 #include "graph/threads.hpp"
 #include "infra/error.hpp"
@@ -22,9 +23,8 @@ namespace vp::fw {
 namespace {
 
 int parse_proto(const std::string& w) {
-  for (int p : {int(IPPROTO_TCP), int(IPPROTO_UDP), int(IPPROTO_ICMP), int(IPPROTO_ICMPV6)})
-    if (w == proto_name(uint8_t(p))) return p;
-  return int(parse_uint(w, 255, "protocol (tcp, udp, icmp, icmp6 or a number)"));
+  if (auto p = ip_proto_of(w)) return *p;
+  fail("unknown protocol '{}': expected tcp, udp, icmp, icmp6 or a number up to 255", w);
 }
 
 ClearFilter parse_filter(Args& a, bool& summary) {
@@ -68,16 +68,15 @@ void show_sessions(Args& a, Out& o) {
     total++;
     by_proto[v.proto]++;
     if (summary) return true;
-    const char* pn = proto_name(v.proto);
-    const std::string proto = pn ? pn : std::to_string(v.proto);
+    const std::string proto = ip_proto_name(v.proto);
     auto pit = policies.find(v.policy);
     if (pit == policies.end()) pit = policies.emplace(v.policy, policy_name(v.policy)).first;
     const std::string& policy = pit->second;
     const std::string from = zone_name(v.zone[0]), to = zone_name(v.zone[1]);
     o.line("Session ID: {}, Policy name: {}/{}, State: {}, Timeout: {}", v.id, policy, v.policy, v.state,
            v.timeout_left);
-    o.line("  In: {}/{} --> {}/{};{}, Zone: {}, Pkts: {}, Bytes: {}", v.src.str(), v.sport, v.dst.str(), v.dport,
-           proto, from, v.packets[0], v.bytes[0]);
+    o.line("  In: {}/{} --> {}/{};{}, Zone: {}, Pkts: {}, Bytes: {}", v.src.str(), v.sport, v.dst.str(), v.dport, proto,
+           from, v.packets[0], v.bytes[0]);
     o.line("  Out: {}/{} --> {}/{};{}, Zone: {}, Pkts: {}, Bytes: {}", v.dst.str(), v.dport, v.src.str(), v.sport,
            proto, to, v.packets[1], v.bytes[1]);
     arr.push_back({{"id", v.id},
@@ -103,8 +102,7 @@ void show_sessions(Args& a, Out& o) {
   nlohmann::json protos = nlohmann::json::object();
   for (int p = 0; p < 256; p++)
     if (by_proto[p]) {
-      const char* pn = proto_name(uint8_t(p));
-      const std::string name = pn ? pn : std::to_string(p);
+      const std::string name = ip_proto_name(uint8_t(p));
       protos[name] = by_proto[p];
       if (summary) o.line("{}: {}", name, by_proto[p]);
     }
@@ -127,14 +125,10 @@ void show_statistics(Args& a, Out& o) {
   a.end();
   const FlowTotals ft = flow_totals();
   const FwCounters& c = ft.c;
-  nlohmann::json j = {{"sessions", ft.sessions},
-                      {"capacity", ft.capacity},
-                      {"created", c.created},
-                      {"closed_timeout", c.closed_timeout},
-                      {"closed_tcp", c.closed_tcp},
-                      {"closed_policy", c.closed_policy},
-                      {"closed_clear", c.closed_clear},
-                      {"early_aged", c.early_aged},
+  nlohmann::json j = {{"sessions", ft.sessions},        {"capacity", ft.capacity},
+                      {"created", c.created},           {"closed_timeout", c.closed_timeout},
+                      {"closed_tcp", c.closed_tcp},     {"closed_policy", c.closed_policy},
+                      {"closed_clear", c.closed_clear}, {"early_aged", c.early_aged},
                       {"host_sessions", c.host_out}};
   o.line("Current sessions: {} (capacity {})", ft.sessions, ft.capacity);
   o.line("Sessions created: {} (by the router itself: {})", c.created, c.host_out);
