@@ -101,7 +101,7 @@ class FragTable {
 // fw-ip4-new and the IPv6 ones), when it carries a ticket.
 void frag_verdict(rte_mbuf* m, bool permit);
 // fw-timer: verdicts that arrived (every poll), entries that timed out (each tick).
-void frag_verdicts(Thread& t, FwWorker& w);
+uint32_t frag_verdicts(Thread& t, FwWorker& w);  // returns the fragments released
 void frag_expire(Thread& t, FwWorker& w);
 
 }  // namespace vp::fw

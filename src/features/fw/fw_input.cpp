@@ -198,12 +198,12 @@ void fw_ip6(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) { fw_in<Fam6>(t, 
 
 Names errors() {
   Names n = names<kScreen0>({{kHit, "session hit"},
-                           {kRelated, "ICMP error related to a session"},
-                           {kTcpInvalid, "TCP segment invalid in session state"},
-                           {kRstWindow, "TCP RST outside the window"},
-                           {kIcmpNoSession, "ICMP error without a session"},
-                           {kTruncated, "truncated header"},
-                           {kBadAddress, "IPv4-mapped IPv6 address"}});
+                             {kRelated, "ICMP error related to a session"},
+                             {kTcpInvalid, "TCP segment invalid in session state"},
+                             {kRstWindow, "TCP RST outside the window"},
+                             {kIcmpNoSession, "ICMP error without a session"},
+                             {kTruncated, "truncated header"},
+                             {kBadAddress, "IPv4-mapped IPv6 address"}});
   for (uint32_t r = 1; r < kScreenCount; r++) n.list.push_back(std::string("screen: ") + kScreenNames[r]);
   return n;
 }
@@ -221,7 +221,9 @@ static NodeRegistration reg6{{
     .next_names = names<kNextCount>({{kNew, "fw-ip6-new"}, {kFrag, "fw-ip6-frag"}, {kDrop, "error-drop"}}),
     .errors = errors(),
 }};
-static FeatureRegistration f4{{.arc = "ip4-unicast", .node = "fw-ip4", .runs_after = {"ip4-flow-handoff"}, .module_only = true}};
-static FeatureRegistration f6{{.arc = "ip6-unicast", .node = "fw-ip6", .runs_after = {"ip6-flow-handoff"}, .module_only = true}};
+static FeatureRegistration f4{
+    {.arc = "ip4-unicast", .node = "fw-ip4", .runs_after = {"ip4-flow-handoff"}, .module_only = true}};
+static FeatureRegistration f6{
+    {.arc = "ip6-unicast", .node = "fw-ip6", .runs_after = {"ip6-flow-handoff"}, .module_only = true}};
 
 }  // namespace vp::fw

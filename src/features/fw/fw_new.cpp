@@ -42,9 +42,9 @@ enum Err : uint16_t {
 };
 
 struct Pending {
-  uint16_t i;          // packet
-  uint8_t from, to;    // zones
-  uint32_t existing;   // session being re-matched, or kNone
+  uint16_t i;         // packet
+  uint8_t from, to;   // zones
+  uint32_t existing;  // session being re-matched, or kNone
 };
 
 template <class F>
@@ -87,10 +87,10 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     uint32_t* per_src = w.sources->find(kb.key.addr[kb.src_side]);
     if (per_src && st.per_source_limit && *per_src >= st.per_source_limit) return drop(i, kSourceLimit);
     const uint8_t app = rule ? st.app_class(rule->timeout) : 0;
-    const TimeoutClass base = tcp                                                          ? kTcpInitial
-                              : l4.proto == IPPROTO_UDP                                    ? kUdp
+    const TimeoutClass base = tcp                                                      ? kTcpInitial
+                              : l4.proto == IPPROTO_UDP                                ? kUdp
                               : l4.proto == IPPROTO_ICMP || l4.proto == IPPROTO_ICMPV6 ? TimeoutClass::kIcmp
-                                                                                           : kOther;
+                                                                                       : kOther;
     const TimeoutClass cls = app && base != kTcpInitial ? TimeoutClass(app) : base;
     const SessionTable::Inserted r = tab.insert(kb.key, session_hash(kb.key), kb.src_side, cls, w.now);
     if (r.idx == SessionTable::kNone) return drop(i, kFull);
@@ -225,6 +225,9 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       case Action::kReject: {
         const L4 l4 = F::l4(F::hdr(m), F::avail(m, F::hdr(m)));
         t.count_error(self, kRejected);
+        // Told here: the reset leaves by ip4-lookup like a permitted packet,
+        // and the ICMP request takes the scratch the ticket is in.
+        if (meta(m).flags & kFragVerdict) frag_verdict(m, false);
         if (l4.proto == IPPROTO_TCP) {
           bool ok;
           if constexpr (F::kV6)
@@ -238,7 +241,6 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
           drop(q.i, kDenied);
           break;
         }
-        if (meta(m).flags & kFragVerdict) frag_verdict(m, false);  // before the ICMP request takes the scratch
         if constexpr (F::kV6)
           want_icmp(m, 1, 1);  // administratively prohibited (RFC 4443 3.1)
         else
@@ -253,7 +255,7 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   }
   for (uint32_t i = 0; i < n; i++)
     if (__builtin_expect(meta(p[i]).flags & kFragVerdict, 0) && next[i] != self.next[kRecheck])
-      frag_verdict(p[i], next[i] != self.next[kDrop] && next[i] != self.next[kLookup]);
+      frag_verdict(p[i], next[i] != self.next[kDrop]);
   t.enqueue_nexts(p, next, n);
 }
 

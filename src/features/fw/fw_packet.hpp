@@ -173,8 +173,8 @@ void classify_key(const typename F::Hdr* ip, const L4& l4, uint8_t from, uint8_t
       k.sport = l4.p[0];
       k.dport = l4.p[1];
     }
-  } else if (l4.len >= 4 && (l4.proto == IPPROTO_TCP || l4.proto == IPPROTO_UDP || l4.proto == IPPROTO_SCTP ||
-                             l4.proto == 136)) {
+  } else if (l4.len >= 4 &&
+             (l4.proto == IPPROTO_TCP || l4.proto == IPPROTO_UDP || l4.proto == IPPROTO_SCTP || l4.proto == 136)) {
     uint16_t sp, dp;
     std::memcpy(&sp, l4.p, 2);
     std::memcpy(&dp, l4.p + 2, 2);

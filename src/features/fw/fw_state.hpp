@@ -91,9 +91,9 @@ struct ClearFilter {
   bool all = true;
   bool has_src = false, has_dst = false;
   Prefix src, dst;
-  int proto = -1;        // -1: any
-  int dport = -1;        // host order, -1: any
-  uint8_t zone = 0;      // 0: any
+  int proto = -1;    // -1: any
+  int dport = -1;    // host order, -1: any
+  uint8_t zone = 0;  // 0: any
 };
 bool clear_matches(const ClearFilter& f, const Session& s);
 
@@ -144,7 +144,7 @@ inline constexpr uint32_t kFloodBits = 12;
 struct FwWorker {
   std::unique_ptr<SessionTable> table;
   std::unique_ptr<FlowOwners> owners;  // who owns a flow (ICMP errors, the router's own traffic)
-  std::unique_ptr<uint64_t[]> hits;  // by policy id
+  std::unique_ptr<uint64_t[]> hits;    // by policy id
   FwCounters c{};
   uint32_t now = 0;            // this worker's current second (fw-timer)
   uint64_t next_tick_tsc = 0;  // when `now` next advances
