@@ -177,11 +177,11 @@ void fw_frag(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       }
       continue;
     }
-    if (e.n_held == FragEntry::kHeld) {
+    if (!ft.can_hold(e)) {
       drop(kTooMany);
       continue;
     }
-    e.held[e.n_held++] = m;
+    ft.hold(e, m);
     t.count_error(self, kHeld);
     next[i] = kNoNode;
   }
@@ -196,7 +196,7 @@ Names errors() {
                            {kHeld, "fragment held until its first arrives"},
                            {kOverlap, "overlapping fragment"},
                            {kDeniedDatagram, "fragment of a denied datagram"},
-                           {kTooMany, "too many fragments held for one datagram"},
+                           {kTooMany, "too many fragments held"},
                            {kTableFull, "fragment table full"},
                            {kTimeout, "fragment timed out without its first"},
                            {kTruncated, "truncated fragment header"}});
@@ -255,7 +255,7 @@ uint32_t frag_verdicts(Thread& t, FwWorker& w) {
         t.drop(node, m, kDeniedDatagram);
       }
     }
-    e.n_held = 0;
+    ft.unheld(e);
   }
   return released;
 }
