@@ -77,13 +77,12 @@ void fw_in(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       }
       tickets++;
     }
-    KeyBuild kb;
-    KeyStatus ks = F::key(ip, len, uint16_t(meta(m).vrf), kb);
+    KeyStatus ks = F::key(ip, len, uint16_t(meta(m).vrf), keys[nk], side[nk]);
     kind[i] = kKey;
     if (__builtin_expect(ks == KeyStatus::kIcmpError, 0)) {
       const L4 l4 = F::l4(ip, len);
       const auto* in = icmp_inner<F>(l4);
-      ks = in ? F::key(in, icmp_inner_len<F>(l4), uint16_t(meta(m).vrf), kb) : KeyStatus::kTruncated;
+      ks = in ? F::key(in, icmp_inner_len<F>(l4), uint16_t(meta(m).vrf), keys[nk], side[nk]) : KeyStatus::kTruncated;
       // An error about an error is never related to anything.
       if (ks == KeyStatus::kIcmpError) ks = KeyStatus::kTruncated;
       kind[i] = kRelatedKey;
@@ -93,9 +92,7 @@ void fw_in(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       meta(m).error = uint16_t(self.error_base + (ks == KeyStatus::kBadAddress ? kBadAddress : kTruncated));
       continue;
     }
-    keys[nk] = kb.key;
-    side[nk] = kb.src_side;
-    hash[nk] = session_hash(kb.key);
+    hash[nk] = session_hash(keys[nk]);
     tab.prefetch(hash[nk]);
     kidx[i] = uint16_t(nk++);
   }
