@@ -404,5 +404,19 @@ TEST(FwNodes, AFullTableRefusesNewSessionsAndKeepsTheOldOnes) {
   EXPECT_EQ(lab.sessions(), 0u);
 }
 
+TEST(FwNodes, PerSourceLimitRefusesOneSourceNotTheOthers) {
+  Lab lab;
+  cli("set security flow session-limit 1000 per-source 2");
+  EXPECT_EQ(lab.send({udp("192.0.2.2", "198.51.100.2", 1), udp("192.0.2.2", "198.51.100.2", 2),
+                      udp("192.0.2.2", "198.51.100.2", 3), udp("192.0.2.3", "198.51.100.2", 4)},
+                     lab.in)
+                .size(),
+            3u);
+  EXPECT_GE(err("fw-ip4-new", "per-source session limit"), 1u);
+  cli("clear security flow session");  // frees the source's count
+  EXPECT_EQ(lab.send({udp("192.0.2.2", "198.51.100.2", 5)}, lab.in).size(), 1u);
+  cli("delete security flow session-limit");
+}
+
 }  // namespace
 }  // namespace vp

@@ -84,7 +84,8 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     const bool syn = tcp && (seg.flags & (kTcpSyn | kTcpAck | kTcpRst | kTcpFin)) == kTcpSyn;
     if (tcp && !syn && !st.flow.no_syn_check) return drop(i, kNoSyn);
     if (tab.size() >= st.per_worker_limit) return drop(i, kFull);
-    uint32_t* per_src = w.sources->find(kb.key.addr[kb.src_side]);
+    SourceCounts* sc = w.sources.load(std::memory_order_acquire);
+    uint32_t* per_src = sc ? sc->find(kb.key.addr[kb.src_side]) : nullptr;
     if (per_src && st.per_source_limit && *per_src >= st.per_source_limit) return drop(i, kSourceLimit);
     const uint8_t app = rule ? st.app_class(rule->timeout) : 0;
     const TimeoutClass base = tcp                                                      ? kTcpInitial

@@ -89,7 +89,6 @@ void size_workers(uint32_t per_worker) {
     w->table->set_timeouts(config().flow.timeouts);
     w->owners = std::make_unique<FlowOwners>(fwd);
     w->hits = std::make_unique<uint64_t[]>(kMaxPolicies);
-    w->sources = std::make_unique<SourceCounts>();
     w->frags = std::make_unique<FragTable>();
     w->now = now;
     if (FwWorker* old = g_fw_worker[t].exchange(w, std::memory_order_acq_rel)) {
@@ -172,6 +171,10 @@ void publish_state() {
   // A source's flows spread over the workers like any flows: each allows
   // its share, rounded up.
   st->per_source_limit = c.flow.per_source ? (c.flow.per_source + n - 1) / n : 0;
+  if (c.flow.per_source)
+    for (uint32_t t : threads().forwarding())
+      if (FwWorker* w = g_fw_worker[t].load(); w && !w->sources.load())
+        w->sources.store(new SourceCounts(), std::memory_order_release);
   for (uint32_t t : threads().forwarding())
     if (FwWorker* w = g_fw_worker[t].load()) w->table->set_timeouts(st->flow.timeouts);
   const FwState* old = g_fw_state.exchange(st.release(), std::memory_order_acq_rel);

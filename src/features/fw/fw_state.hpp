@@ -154,7 +154,11 @@ struct FwWorker {
   std::atomic<uint32_t> clear_seq{0}, clear_done{0};
   std::atomic<uint64_t> cleared{0};
   LogRing log;
-  std::unique_ptr<SourceCounts> sources;  // sessions per initiating address
+  // Sessions per initiating address: made when a per-source limit is first
+  // set (4 MB a worker), counted from then on, read by the worker with
+  // acquire. Sessions opened before it existed are not counted.
+  std::atomic<SourceCounts*> sources{nullptr};
+  ~FwWorker() { delete sources.load(); }
   std::unique_ptr<FragTable> frags;
   // Early ageout: on while the table is above the high watermark, until it
   // falls below the low one; the walk's position in the pool.
