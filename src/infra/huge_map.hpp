@@ -7,6 +7,7 @@
 // the caches would otherwise also miss the TLB at every level.
 #include <cstddef>
 #include <memory>
+#include <type_traits>
 #include <utility>
 
 namespace vp {
@@ -14,11 +15,20 @@ namespace vp {
 void* huge_map(size_t bytes);  // throws, naming the size, when the mapping fails
 void huge_unmap(void* p, size_t bytes);
 
-// A fixed array of n T in huge_map memory, each set to `init`.
+// Asks HugeArray to leave the fresh mapping's zero pages as they are, for
+// types whose all-zero bytes are their initial value: pages never used cost
+// no memory.
+struct ZeroPages {};
+
+// A fixed array of n T in huge_map memory, each set to `init` (or left as
+// zero pages).
 template <class T>
 class HugeArray {
  public:
   HugeArray() = default;
+  HugeArray(size_t n, ZeroPages) : n_(n), p_(n ? static_cast<T*>(huge_map(n * sizeof(T))) : nullptr) {
+    static_assert(std::is_trivially_destructible_v<T>);
+  }
   explicit HugeArray(size_t n, const T& init = T())
       : n_(n), p_(n ? static_cast<T*>(huge_map(n * sizeof(T))) : nullptr) {
     std::uninitialized_fill_n(p_, n_, init);

@@ -22,6 +22,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "infra/huge_map.hpp"
+
 namespace vp {
 class Thread;
 }
@@ -104,7 +106,7 @@ class FragTable {
   }
 
  private:
-  FragEntry e_[kSlots];
+  HugeArray<FragEntry> e_{kSlots, ZeroPages{}};  // all zero: every entry free
   uint32_t used_ = 0, held_ = 0;
   rte_ring* ring_;
 };

@@ -84,15 +84,15 @@ void size_workers(uint32_t per_worker) {
   const uint32_t now = fw_now();
   const auto fwd = threads().forwarding();
   for (uint32_t t : fwd) {
-    auto* w = new FwWorker();
+    auto* w = new FwWorker;  // default-initialized: the log ring's slots are written before they are read
     w->table = std::make_unique<SessionTable>(per_worker, now);
     w->table->set_timeouts(config().flow.timeouts);
     w->owners = std::make_unique<FlowOwners>(fwd);
-    w->hits = std::make_unique<uint64_t[]>(kMaxPolicies);
     w->frags = std::make_unique<FragTable>();
     w->now = now;
     if (FwWorker* old = g_fw_worker[t].exchange(w, std::memory_order_acq_rel)) {
-      std::copy(old->hits.get(), old->hits.get() + kMaxPolicies, w->hits.get());
+      for (uint32_t i = 0; i < kMaxPolicies; i++)
+        if (old->hits[i]) w->hits[i] = old->hits[i];
       w->c = old->c;
       rcu().defer([old] { delete old; });
     }

@@ -21,6 +21,7 @@
 #include "features/fw/policy_compile.hpp"
 #include "features/fw/session_table.hpp"
 #include "graph/counter.hpp"
+#include "infra/huge_map.hpp"
 #include "net/ip/flow_owner.hpp"
 
 namespace vp::fw {
@@ -143,8 +144,8 @@ inline constexpr uint32_t kFloodBits = 12;
 
 struct FwWorker {
   std::unique_ptr<SessionTable> table;
-  std::unique_ptr<FlowOwners> owners;  // who owns a flow (ICMP errors, the router's own traffic)
-  std::unique_ptr<uint64_t[]> hits;    // by policy id
+  std::unique_ptr<FlowOwners> owners;                   // who owns a flow (ICMP errors, the router's own traffic)
+  HugeArray<uint64_t> hits{kMaxPolicies, ZeroPages{}};  // by policy id (pages touched as ids are used)
   FwCounters c{};
   uint32_t now = 0;            // this worker's current second (fw-timer)
   uint64_t next_tick_tsc = 0;  // when `now` next advances
