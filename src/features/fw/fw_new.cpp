@@ -57,6 +57,11 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   const ArcDef& arc = Arcs::get().arc(meta(p[0]).arc);
 
   NodeId next[256];
+  // Whether packet i goes on as permitted: what a first fragment's verdict
+  // tells the rest of its datagram. Not read from next[]: a permitted
+  // packet's next feature is ip4-lookup/ip6-lookup when fw-ip4/fw-ip6 is the
+  // arc's last feature, the same node a reject's reset goes to.
+  bool passed[256] = {};
   ClassifyKey ck[256];
   const ClassifyKey* ckp[256];
   uint32_t res[256];
@@ -117,6 +122,7 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     cadd(w.c.created, 1);
     t.count_error(self, kCreated);
     next[i] = feature_next(arc, meta(m));
+    passed[i] = true;
     t.trace(self, m, "session %u created: zones %u -> %u, policy %u", r.idx, from, to, policy);
   };
 
@@ -158,6 +164,7 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
         next[i] = self.next[kRecheck];
       } else if (is_neighbor_discovery<F::kV6>(l4)) {
         next[i] = feature_next(arc, pm);  // never a session: ND is per packet
+        passed[i] = true;
       } else {
         open(i, from, kHostZone, 0, nullptr);
       }
@@ -253,7 +260,7 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   }
   for (uint32_t i = 0; i < n; i++)
     if (__builtin_expect(meta(p[i]).flags & kFragVerdict, 0) && next[i] != self.next[kRecheck])
-      frag_verdict(p[i], next[i] != self.next[kDrop] && next[i] != self.next[kLookup]);
+      frag_verdict(p[i], passed[i]);
   t.enqueue_nexts(p, next, n);
 }
 
