@@ -47,6 +47,28 @@ struct Pending {
   uint32_t existing;   // session being re-matched, or kNone
 };
 
+// A session re-matched after a policy change is classified as its
+// initiator's flow, whichever side's packet came first: a reply's own tuple
+// would be matched against the reverse zone pair's policies, and a
+// download's session closed by any change to the rules.
+template <class F>
+void as_initiator(const Session& s, uint8_t src_side, ClassifyKey& k) {
+  k.from = s.zone[0];
+  k.to = s.zone[1];
+  if (s.dir_of(src_side) == 0) return;
+  uint8_t a[16];
+  std::memcpy(a, k.src, 16);
+  std::memcpy(k.src, k.dst, 16);
+  std::memcpy(k.dst, a, 16);
+  if (k.proto == F::kIcmpProto) {
+    // The type is the classifier's source port: an echo reply's session
+    // was opened by the request. The code stays.
+    if (k.sport == (F::kV6 ? 129 : 0)) k.sport = F::kV6 ? 128 : 8;
+    return;
+  }
+  std::swap(k.sport, k.dport);
+}
+
 template <class F>
 void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   FwWorker& w = fw_worker(t.index());
@@ -184,6 +206,7 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       continue;
     }
     classify_key<F>(ip, l4, from, to, ck[nc]);
+    if (existing != SessionTable::kNone) as_initiator<F>(tab.at(existing), kb.src_side, ck[nc]);
     ckp[nc] = &ck[nc];
     pend[nc++] = {uint16_t(i), from, to, existing};
   }
