@@ -89,6 +89,7 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   uint32_t res[256];
   Pending pend[256];
   uint32_t nc = 0;
+  uint32_t opened = 0;  // sessions this vector opened
 
   auto drop = [&](uint32_t i, Err e) {
     meta(p[i]).error = uint16_t(self.error_base + e);
@@ -141,6 +142,7 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     SessionTable::touch(s, 0, len, w.now);
     if (rule && rule->log_close) s.flags |= Session::kLogClose;
     if (rule && rule->log_init) log_session(w, LogKind::kCreate, s, CloseReason::kNone);
+    opened++;
     cadd(w.c.created, 1);
     t.count_error(self, kCreated);
     next[i] = feature_next(arc, meta(m));
@@ -216,6 +218,19 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     const Pending& q = pend[k];
     const RuleResult& r = rb->result(res[k]);
     rte_mbuf* m = p[q.i];
+    if (opened && q.existing == SessionTable::kNone) {
+      // Packets of one new flow that came in one vector all missed in
+      // fw-ip4/fw-ip6; the first opened the session, and the others are
+      // its packets: looked up again there, not opened (and counted,
+      // logged, charged to their source) once more.
+      const auto* ip = F::hdr(m);
+      KeyBuild kb;
+      F::key(ip, F::avail(m, ip), uint16_t(meta(m).vrf), kb);
+      if (tab.lookup(kb.key, session_hash(kb.key)) != SessionTable::kNone) {
+        next[q.i] = self.next[kRecheck];
+        continue;
+      }
+    }
     if (r.count && r.policy < kMaxPolicies) cadd(w.hits[r.policy], 1);
     if (q.existing != SessionTable::kNone) {
       if (r.action == Action::kPermit) {
