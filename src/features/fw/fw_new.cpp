@@ -134,9 +134,14 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
         tcp_track(s.state, s.tcp, 0, seg);
       } else {
         // Picked up mid-stream: both directions' sequence state starts
-        // unknown, so the RST check is as wide as it can be.
+        // unknown (the window scale counts as the largest), and this
+        // segment gives the initiator's acknowledgement and window, which
+        // the responder's reset is checked against. Without them the
+        // responder's RST (a server that lost the connection) would always
+        // be out of the window.
         s.state = TcpState::kEstablished;
-        tab.set_class(r.idx, class_for(s, kTcpEstablished));
+        tcp_track(s.state, s.tcp, 0, seg);
+        tab.set_class(r.idx, class_for(s, tcp_timeout_class(s.state)));
       }
     }
     SessionTable::touch(s, 0, len, w.now);
