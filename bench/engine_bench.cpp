@@ -21,14 +21,23 @@
 //    destinations with the next level prefetched, as lookup_bulk does but
 //    with nothing to compute. What a table walk costs on this machine before
 //    any lookup structure is chosen.
+//  - PolicyClassify/<policies>/<v6>: the firewall's policy classifier on a
+//    session miss, per key, 32 keys of random traffic at a time over a
+//    rulebase of 10, 1k or 10k policies shaped as an enterprise one (see
+//    policy_config). Counters: the compile time, the compiled rules and
+//    their memory.
 #include <benchmark/benchmark.h>
 #include <rte_mbuf.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <map>
+#include <memory>
 #include <random>
 #include <vector>
 
+#include "features/fw/policy_compile.hpp"
 #include "graph/feature.hpp"
 #include "graph/registry.hpp"
 #include "graph/threads.hpp"
@@ -232,6 +241,174 @@ void TableWalk(benchmark::State& st) {
   munmap(map, bytes + huge);
 }
 
+// A rulebase shaped as an enterprise one: 16 zones, policies spread over 60
+// zone pairs and 5% global; an address book of hosts, subnets and ranges
+// with sets of 2-4 of them; applications of one or two terms (TCP/UDP ports,
+// port ranges, ICMP) with sets. Sources are "any" in 30% of policies,
+// destinations in 5%, applications in 10%; otherwise 1-3 names each.
+fw::Config policy_config(int policies, bool v6, std::mt19937_64& rng) {
+  using namespace fw;
+  Config c;
+  auto pick = [&](uint64_t n) { return rng() % n; };
+  for (int z = 1; z <= 16; z++) c.zones["z" + std::to_string(z)].id = uint8_t(z);
+  auto addr = [&]() {
+    IpAddr a{.v6 = v6};
+    if (v6) {
+      const uint8_t pfx[6] = {0x20, 0x01, 0x0d, 0xb8, uint8_t(pick(256)), uint8_t(pick(256))};
+      std::copy(pfx, pfx + 6, a.b.begin());
+      for (int i = 6; i < 16; i++) a.b[i] = uint8_t(pick(4) ? 0 : pick(256));
+      a.b[15] = uint8_t(pick(256));
+    } else {
+      a.b[0] = 10, a.b[1] = uint8_t(pick(256)), a.b[2] = uint8_t(pick(256)), a.b[3] = uint8_t(pick(256));
+    }
+    return a;
+  };
+  std::vector<std::string> names;
+  for (int i = 0; i < 2000; i++) {
+    Address a;
+    const uint64_t k = pick(100);
+    if (k < 10) {
+      a.is_range = true;
+      a.lo = a.hi = addr();
+      a.hi.b[v6 ? 15 : 3] = uint8_t(std::min<int>(255, a.lo.b[v6 ? 15 : 3] + 1 + int(pick(40))));
+    } else {
+      const uint8_t host = v6 ? 128 : 32, subnet = v6 ? 64 : 24, big = v6 ? 48 : 16;
+      a.prefix = Prefix{addr(), k < 60 ? host : k < 90 ? subnet : big}.masked();
+    }
+    names.push_back("a" + std::to_string(i));
+    c.addresses[names.back()] = a;
+  }
+  for (int i = 0; i < 200; i++) {
+    auto& m = c.address_sets["as" + std::to_string(i)].members;
+    for (uint64_t j = 0, n = 2 + pick(3); j < n; j++) m.insert(names[pick(names.size())]);
+  }
+  std::vector<std::string> apps;
+  for (int i = 0; i < 100; i++) {
+    auto& a = c.applications["app" + std::to_string(i)];
+    for (uint64_t t = 0, n = 1 + (pick(5) == 0); t < n; t++) {
+      AppTerm& x = a.terms["t" + std::to_string(t)];
+      const uint64_t k = pick(100);
+      if (k < 5) {
+        x.proto = v6 ? 58 : 1;
+        x.icmp_type = int16_t(pick(2) ? 8 : 3);
+      } else {
+        x.proto = k < 75 ? 6 : 17;
+        x.dport_lo = x.dport_hi = uint16_t(1 + pick(10000));
+        if (pick(10) == 0) x.dport_hi = uint16_t(x.dport_lo + pick(1000));
+      }
+    }
+    apps.push_back("app" + std::to_string(i));
+  }
+  for (int i = 0; i < 20; i++) {
+    auto& m = c.application_sets["aps" + std::to_string(i)].members;
+    for (uint64_t j = 0, n = 2 + pick(3); j < n; j++) m.insert(apps[pick(apps.size())]);
+  }
+  std::vector<ZonePair> pairs;
+  while (pairs.size() < 60) {
+    ZonePair p{"z" + std::to_string(1 + pick(16)), "z" + std::to_string(1 + pick(16))};
+    if (p.from != p.to && std::find(pairs.begin(), pairs.end(), p) == pairs.end()) pairs.push_back(p);
+  }
+  auto list = [&](int any_percent, const std::vector<std::string>& entries, const char* set, uint64_t sets) {
+    if (int(pick(100)) < any_percent) return std::vector<std::string>{"any"};
+    std::vector<std::string> v;
+    for (uint64_t j = 0, n = 1 + pick(3); j < n; j++)
+      v.push_back(pick(10) < 3 ? set + std::to_string(pick(sets)) : entries[pick(entries.size())]);
+    return v;
+  };
+  for (int i = 0; i < policies; i++) {
+    Policy p{.name = "p" + std::to_string(i + 1),
+             .id = uint32_t(i + 1),
+             .src = list(30, names, "as", 200),
+             .dst = list(5, names, "as", 200),
+             .app = list(10, apps, "aps", 20),
+             .action = pick(4) ? Action::kPermit : Action::kDeny};
+    if (pick(20) == 0)
+      c.global.push_back(p);
+    else
+      c.policies[pairs[pick(pairs.size())]].push_back(p);
+  }
+  return c;
+}
+
+// Random traffic between the rulebase's zone pairs: addresses from its
+// address book (or anywhere in its space), ports from its applications.
+std::vector<fw::ClassifyKey> policy_traffic(const fw::Config& c, bool v6, size_t n, std::mt19937_64& rng) {
+  using namespace fw;
+  auto pick = [&](uint64_t k) { return rng() % k; };
+  std::vector<const Address*> book;
+  for (auto& [_, a] : c.addresses) book.push_back(&a);
+  std::vector<const AppTerm*> terms;
+  for (auto& [_, a] : c.applications)
+    for (auto& [_, t] : a.terms) terms.push_back(&t);
+  std::vector<ZonePair> pairs;
+  for (auto& [p, _] : c.policies) pairs.push_back(p);
+  std::vector<ClassifyKey> keys(n);
+  for (auto& k : keys) {
+    const ZonePair& zp = pairs[pick(pairs.size())];
+    k.from = c.zone_id(zp.from);
+    k.to = c.zone_id(zp.to);
+    k.v6 = v6;
+    for (uint8_t* a : {k.src, k.dst}) {
+      const Address& e = *book[pick(book.size())];
+      const IpAddr& base = e.is_range ? e.lo : e.prefix.addr;
+      std::copy(base.b.begin(), base.b.begin() + (v6 ? 16 : 4), a);
+      if (pick(10) < 3) a[v6 ? 15 : 3] = uint8_t(pick(256));
+    }
+    const AppTerm& t = *terms[pick(terms.size())];
+    k.proto = t.proto;
+    k.sport = uint16_t(1024 + pick(60000));
+    k.dport = t.proto == 1 || t.proto == 58 ? 0 : t.dport_lo;
+    if (t.proto == 1 || t.proto == 58) k.sport = uint16_t(t.icmp_type);
+  }
+  return keys;
+}
+
+struct CompiledPolicies {
+  fw::Config config;
+  std::unique_ptr<const fw::Rulebase> rb;
+  std::vector<fw::ClassifyKey> keys;
+  double build_ms = 0;
+};
+
+// Compiled once per (policies, family): Google Benchmark calls the function
+// several times while it sizes the run.
+CompiledPolicies& compiled(int policies, bool v6) {
+  static std::map<std::pair<int, bool>, CompiledPolicies> cache;
+  auto [it, fresh] = cache.try_emplace({policies, v6});
+  CompiledPolicies& cp = it->second;
+  if (!fresh) return cp;
+  std::mt19937_64 rng(uint64_t(policies) * 2 + v6);
+  cp.config = policy_config(policies, v6, rng);
+  cp.keys = policy_traffic(cp.config, v6, 1 << 12, rng);
+  const auto t0 = std::chrono::steady_clock::now();
+  cp.rb = fw::Rulebase::compile(cp.config, 1);
+  cp.build_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return cp;
+}
+
+void PolicyClassify(benchmark::State& st) {
+  CompiledPolicies& cp = compiled(int(st.range(0)), st.range(1) != 0);
+  constexpr uint32_t kVector = 32;
+  std::vector<const fw::ClassifyKey*> ptrs;
+  for (auto& k : cp.keys) ptrs.push_back(&k);
+  uint32_t out[kVector];
+  uint64_t clk = 0, n = 0, sum = 0;
+  size_t at = 0;
+  for (auto _ : st) {
+    const uint64_t t0 = rdtsc();
+    cp.rb->classify(&ptrs[at], kVector, out);
+    clk += rdtsc() - t0;
+    for (uint32_t r : out) sum += r;
+    n += kVector;
+    at = (at + kVector) & (ptrs.size() - 1);
+  }
+  benchmark::DoNotOptimize(sum);
+  report(st, clk, n);
+  st.counters["build_ms"] = cp.build_ms;
+  st.counters["rules"] = double(cp.rb->rules());
+  st.counters["MB"] = double(cp.rb->memory_bytes()) / 1e6;
+}
+
 BENCHMARK(Dispatch)->Arg(32)->Arg(64)->Arg(128)->Arg(256);
 BENCHMARK(EnqueueSplit)->Arg(256);
 void CoreClock(benchmark::State& st) {
@@ -261,6 +438,7 @@ BENCHMARK(Ip6LookupScalar)->Arg(0)->Arg(1)->Arg(2);
 BENCHMARK(FlowHash<rte_ipv4_hdr, flow_hash4>)->Name("FlowHash4");
 BENCHMARK(FlowHash<rte_ipv6_hdr, flow_hash6>)->Name("FlowHash6");
 BENCHMARK(TableWalk)->Arg(8)->Arg(32)->Arg(256);
+BENCHMARK(PolicyClassify)->ArgsProduct({{10, 1000, 10000}, {0, 1}});
 
 }  // namespace
 }  // namespace vp

@@ -6,12 +6,15 @@
 #   h1 10.10.1.2/24     --veth-- [ 10.10.1.1      vplane  10.10.2.1     ] --veth-- h2 10.10.2.2/24
 #      2001:db8:1::2/64           2001:db8:1::1           2001:db8:2::1              2001:db8:2::2/64
 #
-# vplane routes IPv4 and IPv6 between the two subnets (ARP/ND, lookup, rewrite).
+# vplane routes IPv4 and IPv6 between the two subnets (ARP/ND, lookup, rewrite),
+# then puts h1's side in zone trust and h2's in zone untrust: trust may open
+# connections to untrust, untrust gets nothing back but replies (and a reset
+# for ssh).
 #
 # Ports are AF_XDP, falling back to AF_PACKET where AF_XDP cannot attach.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ "${1:-}" = "--help" ] && { sed -n '2,10p' "$0"; exit 0; }
+[ "${1:-}" = "--help" ] && { sed -n '2,13p' "$0"; exit 0; }
 ./scripts/setup.sh
 
 NAME=lab
@@ -98,6 +101,44 @@ sleep 0.3
 RATE6=$(ip netns exec vplab-h1 iperf3 -6 -c 2001:db8:2::2 -p 5202 -t 3 -f m | awk '/receiver/ {print $7, $8}')
 echo "  iperf3: $RATE6"
 
+step "zone firewall: trust (h1) -> untrust (h2) permitted, untrust -> trust denied, ssh from untrust rejected"
+for c in "set security zones security-zone trust interfaces ${PORTS[0]}" \
+         "set security zones security-zone trust host-inbound-traffic system-services ping" \
+         "set security zones security-zone untrust interfaces ${PORTS[1]}" \
+         "set security policies from-zone trust to-zone untrust policy out match source-address any" \
+         "set security policies from-zone trust to-zone untrust policy out match destination-address any" \
+         "set security policies from-zone trust to-zone untrust policy out match application any" \
+         "set security policies from-zone trust to-zone untrust policy out then permit" \
+         "set security policies from-zone trust to-zone untrust policy out then count" \
+         "set security policies from-zone untrust to-zone trust policy no-ssh match source-address any" \
+         "set security policies from-zone untrust to-zone trust policy no-ssh match destination-address any" \
+         "set security policies from-zone untrust to-zone trust policy no-ssh match application junos-ssh" \
+         "set security policies from-zone untrust to-zone trust policy no-ssh then reject"; do
+  echo "  $c"
+  $CTL $c
+done
+sleep 0.1  # the rulebase is published within 50 ms
+echo "  h1 -> h2 (trust -> untrust, permitted):"
+ip netns exec vplab-h1 ping -c 3 -i 0.2 -W 1 10.10.2.2 | grep -E "loss"
+echo "  h2 -> h1 (untrust -> trust, no policy: denied):"
+ip netns exec vplab-h2 ping -c 2 -i 0.2 -W 1 10.10.1.2 | grep -E "loss" || true
+echo "  h2 -> h1 port 22 (policy no-ssh rejects with a TCP reset):"
+ip netns exec vplab-h2 /usr/bin/python3 -c 'import socket; s = socket.socket(); s.settimeout(2)
+try: s.connect(("10.10.1.2", 22)); print("  connected?!")
+except ConnectionRefusedError: print("  connection refused (reset from the firewall)")
+except socket.timeout: print("  timed out")'
+ip netns exec vplab-h2 iperf3 -s -1 -D -p 5203 >/dev/null
+sleep 0.3
+RATEFW=$(ip netns exec vplab-h1 iperf3 -c 10.10.2.2 -p 5203 -t 3 -f m | awk '/receiver/ {print $7, $8}')
+echo "  iperf3 h1 -> h2 through the firewall: $RATEFW"
+ip netns exec vplab-h1 ping -c 1 -W 1 10.10.2.2 >/dev/null
+step "show security flow session"
+$CTL show security flow session
+step "show security policies hit-count"
+$CTL show security policies hit-count
+step "show security flow statistics"
+$CTL show security flow statistics
+
 step "show interface"
 $CTL show interface
 step "show ip fib"
@@ -115,4 +156,4 @@ step "show errors"
 $CTL show errors
 
 RX=$($CTL --json show interface | /usr/bin/python3 -c 'import json,sys; print(sum(i["counters"]["rx_packets"] for i in json.load(sys.stdin)))')
-step "summary: vplane routed $RX packets between 10.10.1.0/24 and 10.10.2.0/24 and their IPv6 twins; TCP through it: $RATE (IPv4), $RATE6 (IPv6)"
+step "summary: vplane routed $RX packets between 10.10.1.0/24 and 10.10.2.0/24 and their IPv6 twins; TCP through it: $RATE (IPv4), $RATE6 (IPv6), $RATEFW (IPv4 through the zone firewall)"

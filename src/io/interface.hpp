@@ -75,8 +75,8 @@ struct Interface {
   // firewall on zoned interfaces): walked like `features`, but not in the
   // running config, which replays the module's configuration instead.
   std::map<uint8_t, std::vector<std::string>> module_features;
-  std::vector<int> rx_worker;                            // per rx queue: pinned thread index, -1 = automatic
-  std::vector<std::string> owned_netdevs;                // Linux devices to clean up after a crash
+  std::vector<int> rx_worker;              // per rx queue: pinned thread index, -1 = automatic
+  std::vector<std::string> owned_netdevs;  // Linux devices to clean up after a crash
 };
 
 // Counter baselines so that "clear interfaces" never writes a worker's counter.

@@ -128,7 +128,7 @@ std::vector<uint8_t> build(const Pkt& p) {
     auto* h = reinterpret_cast<rte_ipv6_hdr*>(ip.data());
     h->vtc_flow = RTE_BE32(0x60000000);
     h->payload_len = rte_cpu_to_be_16(uint16_t(l4.size() + (frag ? 8 : 0)));
-    h->proto = frag ? IPPROTO_FRAGMENT : p.proto;
+    h->proto = frag ? uint8_t(IPPROTO_FRAGMENT) : p.proto;
     h->hop_limits = 64;
     std::memcpy(h->src_addr, s.b.data(), 16);
     std::memcpy(h->dst_addr, d.b.data(), 16);
@@ -179,7 +179,8 @@ struct Lab {
   ~Lab() {
     cli("clear security flow session");
     cli("delete security policies from-zone trust to-zone untrust policy out");
-    for (const char* p : {"deny-in", "rej"}) Cli::get().execute(fmt::format("delete security policies from-zone untrust to-zone trust policy {}", p), false);
+    for (const char* p : {"deny-in", "rej"})
+      Cli::get().execute(fmt::format("delete security policies from-zone untrust to-zone trust policy {}", p), false);
     cli("delete security zones security-zone trust");
     cli("delete security zones security-zone untrust");
     Cli::get().execute("delete security screen ids-option scr", false);
@@ -252,23 +253,23 @@ TEST(FwNodes, TcpNeedsASynAndTracksTheHandshake) {
   EXPECT_TRUE(lab.send({tcp("192.0.2.2", "198.51.100.2", 4000, 80, RTE_TCP_ACK_FLAG)}, lab.in).empty());
   EXPECT_GE(err("fw-ip4-new", "TCP without SYN and no session"), 1u);
   EXPECT_EQ(lab.send({tcp("192.0.2.2", "198.51.100.2", 4000, 80, RTE_TCP_SYN_FLAG, 100)}, lab.in).size(), 1u);
-  EXPECT_EQ(lab.send({tcp("198.51.100.2", "192.0.2.2", 80, 4000, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 500, 101)},
-                     lab.out)
-                .size(),
-            1u);
+  EXPECT_EQ(
+      lab.send({tcp("198.51.100.2", "192.0.2.2", 80, 4000, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, 500, 101)}, lab.out)
+          .size(),
+      1u);
   EXPECT_EQ(lab.send({tcp("192.0.2.2", "198.51.100.2", 4000, 80, RTE_TCP_ACK_FLAG, 101, 501)}, lab.in).size(), 1u);
   EXPECT_EQ(cli_json("show security flow session")["sessions"][0]["state"], "established");
   // An RST far outside the window is refused; one at the expected sequence closes.
-  EXPECT_TRUE(lab.send({tcp("198.51.100.2", "192.0.2.2", 80, 4000, RTE_TCP_RST_FLAG, 500 + (1u << 31))}, lab.out)
-                  .empty());
+  EXPECT_TRUE(
+      lab.send({tcp("198.51.100.2", "192.0.2.2", 80, 4000, RTE_TCP_RST_FLAG, 500 + (1u << 31))}, lab.out).empty());
   EXPECT_GE(err("fw-ip4", "TCP RST outside the window"), 1u);
   EXPECT_EQ(lab.send({tcp("198.51.100.2", "192.0.2.2", 80, 4000, RTE_TCP_RST_FLAG, 501)}, lab.out).size(), 1u);
 }
 
 TEST(FwNodes, RejectAnswersTcpWithResetAndUdpWithProhibited) {
   Lab lab;
-  for (const char* w : {"match source-address any", "match destination-address any", "match application any",
-                        "then reject"})
+  for (const char* w :
+       {"match source-address any", "match destination-address any", "match application any", "then reject"})
     cli(std::string("set security policies from-zone untrust to-zone trust policy rej ") + w);
   fw::publish_now();
   auto o = lab.send({tcp("198.51.100.2", "192.0.2.2", 5555, 22, RTE_TCP_SYN_FLAG, 1000)}, lab.out);
@@ -279,7 +280,10 @@ TEST(FwNodes, RejectAnswersTcpWithResetAndUdpWithProhibited) {
   EXPECT_EQ(th->tcp_flags, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG);
   EXPECT_EQ(rte_be_to_cpu_32(th->recv_ack), 1001u);
   EXPECT_EQ(rte_be_to_cpu_16(th->src_port), 22);
-  EXPECT_EQ(rte_ipv4_udptcp_cksum_verify(ip, th), 0);
+  std::vector<uint8_t> copy(o[0].bytes.begin() + 14, o[0].bytes.end());
+  auto* cth = reinterpret_cast<rte_tcp_hdr*>(copy.data() + 20);
+  cth->cksum = 0;
+  EXPECT_EQ(rte_ipv4_udptcp_cksum(reinterpret_cast<const rte_ipv4_hdr*>(copy.data()), cth), th->cksum);
   o = lab.send({udp("198.51.100.2", "192.0.2.2")}, lab.out);
   ASSERT_EQ(o.size(), 1u);
   const auto* icmp = o[0].bytes.data() + 14 + 20;
@@ -345,14 +349,15 @@ TEST(FwNodes, FragmentsFollowTheirFirstFragmentsVerdict) {
   g_out.clear();
   test::T().loop_once();  // fw-timer applies the verdict
   test::T().run_pending();
-  EXPECT_EQ(g_out.size(), 1u);
+  EXPECT_EQ(g_out.size(), 1u) << err("fw-ip4-frag", "fragment held until its first arrives") << " held, "
+                              << err("fw-ip4-frag", "fragment passed (datagram permitted)") << " passed";
   // An overlapping fragment is dropped.
   Pkt overlap = second;
   overlap.frag_off = 24;
   EXPECT_TRUE(lab.send({overlap}, lab.in).empty());
   EXPECT_GE(err("fw-ip4-frag", "overlapping fragment"), 1u);
   // A datagram whose first fragment is denied: its fragments go too.
-  Pkt dfirst = udp("198.51.100.2", "192.0.2.2", 53, 1000);
+  Pkt dfirst = udp("198.51.100.2", "192.0.2.2", 53, 2000);  // no session: the default policy denies
   dfirst.payload = 24, dfirst.more_frags = true, dfirst.ip_id = 42;
   Pkt dsecond = dfirst;
   dsecond.l4_override.assign(16, 0xcd);
@@ -397,6 +402,20 @@ TEST(FwNodes, AFullTableRefusesNewSessionsAndKeepsTheOldOnes) {
   EXPECT_EQ(lab.send({udp("198.51.100.2", "192.0.2.2", 53, 1)}, lab.out).size(), 1u);
   cli("clear security flow session");
   EXPECT_EQ(lab.sessions(), 0u);
+}
+
+TEST(FwNodes, PerSourceLimitRefusesOneSourceNotTheOthers) {
+  Lab lab;
+  cli("set security flow session-limit 1000 per-source 2");
+  EXPECT_EQ(lab.send({udp("192.0.2.2", "198.51.100.2", 1), udp("192.0.2.2", "198.51.100.2", 2),
+                      udp("192.0.2.2", "198.51.100.2", 3), udp("192.0.2.3", "198.51.100.2", 4)},
+                     lab.in)
+                .size(),
+            3u);
+  EXPECT_GE(err("fw-ip4-new", "per-source session limit"), 1u);
+  cli("clear security flow session");  // frees the source's count
+  EXPECT_EQ(lab.send({udp("192.0.2.2", "198.51.100.2", 5)}, lab.in).size(), 1u);
+  cli("delete security flow session-limit");
 }
 
 }  // namespace

@@ -49,18 +49,18 @@ enum Protocol : uint32_t {
 };
 
 struct Zone {
-  uint8_t id = kNoZone;               // stable while the zone exists
-  std::set<std::string> interfaces;   // interface names; each exists when set
-  uint32_t services = 0;              // Service bits
-  uint32_t protocols = 0;             // Protocol bits
-  std::string screen;                 // ids-option profile name, "" for none
+  uint8_t id = kNoZone;              // stable while the zone exists
+  std::set<std::string> interfaces;  // interface names; each exists when set
+  uint32_t services = 0;             // Service bits
+  uint32_t protocols = 0;            // Protocol bits
+  std::string screen;                // ids-option profile name, "" for none
 };
 
 // An address-book entry: a prefix, or an inclusive range of one family.
 struct Address {
   bool is_range = false;
-  Prefix prefix;      // when !is_range
-  IpAddr lo, hi;      // when is_range (lo <= hi, same family)
+  Prefix prefix;  // when !is_range
+  IpAddr lo, hi;  // when is_range (lo <= hi, same family)
 };
 // Members are names of addresses or of other address sets.
 struct AddressSet {
@@ -125,7 +125,7 @@ struct Screen {
 };
 
 struct EarlyAgeout {
-  uint32_t seconds = 0;  // 0: off
+  uint32_t seconds = 0;       // 0: off
   uint8_t high = 0, low = 0;  // percent of the session limit
 };
 

@@ -94,8 +94,9 @@ struct FragInfo {
 FragInfo frag_info(const rte_ipv4_hdr* ip, uint32_t avail) {
   const uint32_t hl = rte_ipv4_hdr_len(ip);
   if (hl < sizeof(rte_ipv4_hdr) || avail < hl) return {0, 0, 0, 0, false};
-  return {rte_be_to_cpu_16(ip->packet_id), uint32_t(rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK) * 8,
-          avail - hl, ip->next_proto_id, true};
+  return {rte_be_to_cpu_16(ip->packet_id),
+          uint32_t(rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK) * 8, avail - hl, ip->next_proto_id,
+          true};
 }
 FragInfo frag_info(const rte_ipv6_hdr* ip, uint32_t avail) {
   if (ip->proto != IPPROTO_FRAGMENT || avail < sizeof(rte_ipv6_hdr) + 8) return {0, 0, 0, 0, false};
@@ -176,11 +177,11 @@ void fw_frag(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       }
       continue;
     }
-    if (e.n_held == FragEntry::kHeld) {
+    if (!ft.can_hold(e)) {
       drop(kTooMany);
       continue;
     }
-    e.held[e.n_held++] = m;
+    ft.hold(e, m);
     t.count_error(self, kHeld);
     next[i] = kNoNode;
   }
@@ -195,7 +196,7 @@ Names errors() {
                            {kHeld, "fragment held until its first arrives"},
                            {kOverlap, "overlapping fragment"},
                            {kDeniedDatagram, "fragment of a denied datagram"},
-                           {kTooMany, "too many fragments held for one datagram"},
+                           {kTooMany, "too many fragments held"},
                            {kTableFull, "fragment table full"},
                            {kTimeout, "fragment timed out without its first"},
                            {kTruncated, "truncated fragment header"}});
@@ -221,7 +222,8 @@ void frag_verdict(rte_mbuf* m, bool permit) {
   FragTicket tk;
   std::memcpy(&tk, pm.opaque, sizeof tk);
   if (tk.magic != kTicketMagic) return;
-  if (FwWorker* x = g_fw_worker[tk.worker].load(std::memory_order_acquire)) FragTable::post(x->frags->verdicts(), tk, permit);
+  if (FwWorker* x = g_fw_worker[tk.worker].load(std::memory_order_acquire))
+    FragTable::post(x->frags->verdicts(), tk, permit);
 }
 
 namespace {
@@ -232,8 +234,9 @@ const NodeId* frag_nodes() {
 bool is_v6(rte_mbuf* m) { return (rte_pktmbuf_mtod_offset(m, const uint8_t*, meta(m).l3_off)[0] >> 4) == 6; }
 }  // namespace
 
-void frag_verdicts(Thread& t, FwWorker& w) {
+uint32_t frag_verdicts(Thread& t, FwWorker& w) {
   FragTable& ft = *w.frags;
+  uint32_t released = 0;
   void* obj;
   while (rte_ring_sc_dequeue(ft.verdicts(), &obj) == 0) {
     const uint64_t v = uintptr_t(obj);
@@ -247,12 +250,14 @@ void frag_verdicts(Thread& t, FwWorker& w) {
         t.count_error(node, kPassed);
         PktMeta& pm = meta(m);
         t.enqueue1(feature_next(Arcs::get().arc(pm.arc), pm), m);
+        released++;
       } else {
         t.drop(node, m, kDeniedDatagram);
       }
     }
-    e.n_held = 0;
+    ft.unheld(e);
   }
+  return released;
 }
 
 void frag_expire(Thread& t, FwWorker& w) {

@@ -10,7 +10,9 @@
 // decides its fate posts the verdict back into the entry's worker's verdict
 // ring; that worker applies it at its next poll (fw-timer) to the fragments
 // it held, and to those still to come. Fragments that arrive before the
-// first, or before its verdict, are held, at most kHeld per datagram; an
+// first, or before its verdict, are held, at most kHeld per datagram and
+// kHeldTotal per worker (so that a flood of lone fragments cannot take the
+// buffers the rest of the traffic needs); an
 // entry that gets no verdict in kTimeout seconds drops what it holds.
 // Overlapping fragments are always dropped (RFC 5722 for IPv6; IPv4
 // tear-drop attacks rely on them).
@@ -65,7 +67,7 @@ inline constexpr uint32_t kTicketMagic = 0x46524147;  // "FRAG"
 
 class FragTable {
  public:
-  static constexpr uint32_t kSlots = 1024, kProbe = 8, kTimeout = 4;
+  static constexpr uint32_t kSlots = 1024, kProbe = 8, kTimeout = 4, kHeldTotal = 1024;
   FragTable();
   ~FragTable();
   // The entry of `k`, created when new (kSlots' worth of datagrams in
@@ -80,20 +82,30 @@ class FragTable {
   // (any thread; the ring is multi-producer).
   static void post(rte_ring* r, const FragTicket& t, bool permit);
   uint32_t size() const { return used_; }
+  // Whether another fragment may be held, and the bookkeeping of holding.
+  bool can_hold(const FragEntry& e) const { return e.n_held < FragEntry::kHeld && held_ < kHeldTotal; }
+  void hold(FragEntry& e, rte_mbuf* m) {
+    e.held[e.n_held++] = m;
+    held_++;
+  }
+  void unheld(FragEntry& e) {
+    held_ -= e.n_held;
+    e.n_held = 0;
+  }
   void release(uint32_t i);
   template <class Fn>
   void expire(uint32_t now, Fn&& drop_held) {
     for (uint32_t i = 0; i < kSlots; i++)
       if (e_[i].expires && e_[i].expires <= now) {
         for (uint32_t h = 0; h < e_[i].n_held; h++) drop_held(e_[i].held[h]);
-        e_[i].n_held = 0;
+        unheld(e_[i]);
         release(i);
       }
   }
 
  private:
   FragEntry e_[kSlots];
-  uint32_t used_ = 0;
+  uint32_t used_ = 0, held_ = 0;
   rte_ring* ring_;
 };
 
@@ -101,7 +113,7 @@ class FragTable {
 // fw-ip4-new and the IPv6 ones), when it carries a ticket.
 void frag_verdict(rte_mbuf* m, bool permit);
 // fw-timer: verdicts that arrived (every poll), entries that timed out (each tick).
-void frag_verdicts(Thread& t, FwWorker& w);
+uint32_t frag_verdicts(Thread& t, FwWorker& w);  // returns the fragments released
 void frag_expire(Thread& t, FwWorker& w);
 
 }  // namespace vp::fw

@@ -42,8 +42,7 @@ bool host_inbound_allowed(const ZoneRt& z, const L4& l4) {
     case IPPROTO_UDP: {
       const uint16_t d = detail::dport(l4);
       // WireGuard interfaces do not exist yet, so `wireguard` has no port to open.
-      return ((sv & kSvcDns) && d == 53) || ((sv & kSvcNtp) && d == 123) ||
-             ((sv & kSvcIke) && (d == 500 || d == 4500));
+      return ((sv & kSvcDns) && d == 53) || ((sv & kSvcNtp) && d == 123) || ((sv & kSvcIke) && (d == 500 || d == 4500));
     }
     case 89:  // OSPF, OSPFv3
       return pr & kProtoOspf;

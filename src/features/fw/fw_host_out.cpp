@@ -23,8 +23,7 @@ namespace {
 enum Err : uint16_t { kOpened, kRefreshed, kFull, kErrCount };
 
 template <class F>
-void track(Thread& t, NodeRt& self, FwWorker& w, const typename F::Hdr* ip, uint32_t len, uint16_t vrf,
-           uint8_t zone) {
+void track(Thread& t, NodeRt& self, FwWorker& w, const typename F::Hdr* ip, uint32_t len, uint16_t vrf, uint8_t zone) {
   KeyBuild kb;
   if (F::key(ip, len, vrf, kb) != KeyStatus::kOk) return;  // errors, fragments: not sessions
   SessionTable& tab = *w.table;
@@ -35,8 +34,8 @@ void track(Thread& t, NodeRt& self, FwWorker& w, const typename F::Hdr* ip, uint
   const bool tcp = l4.proto == IPPROTO_TCP && tcp_segment(reinterpret_cast<const rte_tcp_hdr*>(l4.p), l4.len, seg);
   uint8_t dir = 0;
   if (idx == SessionTable::kNone) {
-    const TimeoutClass cls = l4.proto == IPPROTO_TCP ? kTcpInitial
-                             : l4.proto == IPPROTO_UDP ? kUdp
+    const TimeoutClass cls = l4.proto == IPPROTO_TCP     ? kTcpInitial
+                             : l4.proto == IPPROTO_UDP   ? kUdp
                              : l4.proto == F::kIcmpProto ? kIcmp
                                                          : kOther;
     const auto r = tab.insert(kb.key, h, kb.src_side, cls, w.now);
@@ -124,8 +123,9 @@ void fw_host_out(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
 static NodeRegistration reg{{
     .name = "fw-host-out",
     .fn = fw_host_out,
-    .errors = names<kErrCount>(
-        {{kOpened, "router's session opened"}, {kRefreshed, "router's session refreshed"}, {kFull, "session table full"}}),
+    .errors = names<kErrCount>({{kOpened, "router's session opened"},
+                                {kRefreshed, "router's session refreshed"},
+                                {kFull, "session table full"}}),
 }};
 static FeatureRegistration f{{.arc = "device-input", .node = "fw-host-out", .module_only = true}};
 

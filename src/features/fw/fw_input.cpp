@@ -81,13 +81,12 @@ void fw_in(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       }
       tickets++;
     }
-    KeyBuild kb;
-    KeyStatus ks = F::key(ip, len, uint16_t(meta(m).vrf), kb);
+    KeyStatus ks = F::key(ip, len, uint16_t(meta(m).vrf), keys[nk], side[nk]);
     kind[i] = kKey;
     if (__builtin_expect(ks == KeyStatus::kIcmpError, 0)) {
       const L4 l4 = F::l4(ip, len);
       const auto* in = icmp_inner<F>(l4);
-      ks = in ? F::key(in, icmp_inner_len<F>(l4), uint16_t(meta(m).vrf), kb) : KeyStatus::kTruncated;
+      ks = in ? F::key(in, icmp_inner_len<F>(l4), uint16_t(meta(m).vrf), keys[nk], side[nk]) : KeyStatus::kTruncated;
       // An error about an error is never related to anything.
       if (ks == KeyStatus::kIcmpError) ks = KeyStatus::kTruncated;
       kind[i] = kRelatedKey;
@@ -97,9 +96,7 @@ void fw_in(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       meta(m).error = uint16_t(self.error_base + (ks == KeyStatus::kBadAddress ? kBadAddress : kTruncated));
       continue;
     }
-    keys[nk] = kb.key;
-    side[nk] = kb.src_side;
-    hash[nk] = session_hash(kb.key);
+    hash[nk] = session_hash(keys[nk]);
     tab.prefetch(hash[nk]);
     kidx[i] = uint16_t(nk++);
   }
@@ -202,12 +199,12 @@ void fw_ip6(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) { fw_in<Fam6>(t, 
 
 Names errors() {
   Names n = names<kScreen0>({{kHit, "session hit"},
-                           {kRelated, "ICMP error related to a session"},
-                           {kTcpInvalid, "TCP segment invalid in session state"},
-                           {kRstWindow, "TCP RST outside the window"},
-                           {kIcmpNoSession, "ICMP error without a session"},
-                           {kTruncated, "truncated header"},
-                           {kBadAddress, "IPv4-mapped IPv6 address"}});
+                             {kRelated, "ICMP error related to a session"},
+                             {kTcpInvalid, "TCP segment invalid in session state"},
+                             {kRstWindow, "TCP RST outside the window"},
+                             {kIcmpNoSession, "ICMP error without a session"},
+                             {kTruncated, "truncated header"},
+                             {kBadAddress, "IPv4-mapped IPv6 address"}});
   for (uint32_t r = 1; r < kScreenCount; r++) n.list.push_back(std::string("screen: ") + kScreenNames[r]);
   return n;
 }
@@ -225,7 +222,9 @@ static NodeRegistration reg6{{
     .next_names = names<kNextCount>({{kNew, "fw-ip6-new"}, {kFrag, "fw-ip6-frag"}, {kDrop, "error-drop"}}),
     .errors = errors(),
 }};
-static FeatureRegistration f4{{.arc = "ip4-unicast", .node = "fw-ip4", .runs_after = {"ip4-flow-handoff"}, .module_only = true}};
-static FeatureRegistration f6{{.arc = "ip6-unicast", .node = "fw-ip6", .runs_after = {"ip6-flow-handoff"}, .module_only = true}};
+static FeatureRegistration f4{
+    {.arc = "ip4-unicast", .node = "fw-ip4", .runs_after = {"ip4-flow-handoff"}, .module_only = true}};
+static FeatureRegistration f6{
+    {.arc = "ip6-unicast", .node = "fw-ip6", .runs_after = {"ip6-flow-handoff"}, .module_only = true}};
 
 }  // namespace vp::fw

@@ -84,10 +84,11 @@ std::string format(const LogEvent& e, const std::string& host) {
         " packets-from-client=\"{}\" bytes-from-client=\"{}\" packets-from-server=\"{}\" bytes-from-server=\"{}\"",
         e.packets[0], e.bytes[0], e.packets[1], e.bytes[1]);
   sd += "]";
-  const char* what = e.kind == LogKind::kCreate ? "session created" : e.kind == LogKind::kClose ? "session closed"
-                                                                                                : "session denied";
-  return fmt::format("<14>1 {:%Y-%m-%dT%H:%M:%S}Z {} RT_FLOW - {} {} {} {}/{}->{}/{} {}", now, host, id, sd, what,
-                     src, sp, dst, dp, e.key.proto);
+  const char* what = e.kind == LogKind::kCreate  ? "session created"
+                     : e.kind == LogKind::kClose ? "session closed"
+                                                 : "session denied";
+  return fmt::format("<14>1 {:%Y-%m-%dT%H:%M:%S}Z {} RT_FLOW - {} {} {} {}/{}->{}/{} {}", now, host, id, sd, what, src,
+                     sp, dst, dp, e.key.proto);
 }
 
 void send_one(Sender& s, const std::string& msg) {

@@ -42,9 +42,9 @@ enum Err : uint16_t {
 };
 
 struct Pending {
-  uint16_t i;          // packet
-  uint8_t from, to;    // zones
-  uint32_t existing;   // session being re-matched, or kNone
+  uint16_t i;         // packet
+  uint8_t from, to;   // zones
+  uint32_t existing;  // session being re-matched, or kNone
 };
 
 // A session re-matched after a policy change is classified as its
@@ -79,11 +79,6 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   const ArcDef& arc = Arcs::get().arc(meta(p[0]).arc);
 
   NodeId next[256];
-  // Whether packet i goes on as permitted: what a first fragment's verdict
-  // tells the rest of its datagram. Not read from next[]: a permitted
-  // packet's next feature is ip4-lookup/ip6-lookup when fw-ip4/fw-ip6 is the
-  // arc's last feature, the same node a reject's reset goes to.
-  bool passed[256] = {};
   ClassifyKey ck[256];
   const ClassifyKey* ckp[256];
   uint32_t res[256];
@@ -112,13 +107,14 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     const bool syn = tcp && (seg.flags & (kTcpSyn | kTcpAck | kTcpRst | kTcpFin)) == kTcpSyn;
     if (tcp && !syn && !st.flow.no_syn_check) return drop(i, kNoSyn);
     if (tab.size() >= st.per_worker_limit) return drop(i, kFull);
-    uint32_t* per_src = w.sources->find(kb.key.addr[kb.src_side]);
+    SourceCounts* sc = w.sources.load(std::memory_order_acquire);
+    uint32_t* per_src = sc ? sc->find(kb.key.addr[kb.src_side]) : nullptr;
     if (per_src && st.per_source_limit && *per_src >= st.per_source_limit) return drop(i, kSourceLimit);
     const uint8_t app = rule ? st.app_class(rule->timeout) : 0;
-    const TimeoutClass base = tcp                                                          ? kTcpInitial
-                              : l4.proto == IPPROTO_UDP                                    ? kUdp
+    const TimeoutClass base = tcp                                                      ? kTcpInitial
+                              : l4.proto == IPPROTO_UDP                                ? kUdp
                               : l4.proto == IPPROTO_ICMP || l4.proto == IPPROTO_ICMPV6 ? TimeoutClass::kIcmp
-                                                                                           : kOther;
+                                                                                       : kOther;
     const TimeoutClass cls = app && base != kTcpInitial ? TimeoutClass(app) : base;
     const SessionTable::Inserted r = tab.insert(kb.key, session_hash(kb.key), kb.src_side, cls, w.now);
     if (r.idx == SessionTable::kNone) return drop(i, kFull);
@@ -151,7 +147,6 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     cadd(w.c.created, 1);
     t.count_error(self, kCreated);
     next[i] = feature_next(arc, meta(m));
-    passed[i] = true;
     t.trace(self, m, "session %u created: zones %u -> %u, policy %u", r.idx, from, to, policy);
   };
 
@@ -193,7 +188,6 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
         next[i] = self.next[kRecheck];
       } else if (is_neighbor_discovery<F::kV6>(l4)) {
         next[i] = feature_next(arc, pm);  // never a session: ND is per packet
-        passed[i] = true;
       } else {
         open(i, from, kHostZone, 0, nullptr);
       }
@@ -275,6 +269,9 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       case Action::kReject: {
         const L4 l4 = F::l4(F::hdr(m), F::avail(m, F::hdr(m)));
         t.count_error(self, kRejected);
+        // Told here: the reset leaves by ip4-lookup like a permitted packet,
+        // and the ICMP request takes the scratch the ticket is in.
+        if (meta(m).flags & kFragVerdict) frag_verdict(m, false);
         if (l4.proto == IPPROTO_TCP) {
           bool ok;
           if constexpr (F::kV6)
@@ -288,7 +285,6 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
           drop(q.i, kDenied);
           break;
         }
-        if (meta(m).flags & kFragVerdict) frag_verdict(m, false);  // before the ICMP request takes the scratch
         if constexpr (F::kV6)
           want_icmp(m, 1, 1);  // administratively prohibited (RFC 4443 3.1)
         else
@@ -303,7 +299,7 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   }
   for (uint32_t i = 0; i < n; i++)
     if (__builtin_expect(meta(p[i]).flags & kFragVerdict, 0) && next[i] != self.next[kRecheck])
-      frag_verdict(p[i], passed[i]);
+      frag_verdict(p[i], next[i] != self.next[kDrop]);
   t.enqueue_nexts(p, next, n);
 }
 

@@ -59,6 +59,9 @@ struct Fam4 {
   static KeyStatus key(const Hdr* ip, uint32_t len, uint16_t vrf, KeyBuild& kb) {
     return session_key4(ip, len, vrf, kb);
   }
+  static KeyStatus key(const Hdr* ip, uint32_t len, uint16_t vrf, SessionKey& k, uint8_t& side) {
+    return session_key4(ip, len, vrf, k, side);
+  }
   static uint32_t flow_hash(const Hdr* ip) { return flow_hash4(ip); }
   static L4 l4(const Hdr* ip, uint32_t len) {
     const uint32_t hl = rte_ipv4_hdr_len(ip);
@@ -96,6 +99,9 @@ struct Fam6 {
   }
   static KeyStatus key(const Hdr* ip, uint32_t len, uint16_t vrf, KeyBuild& kb) {
     return session_key6(ip, len, vrf, kb);
+  }
+  static KeyStatus key(const Hdr* ip, uint32_t len, uint16_t vrf, SessionKey& k, uint8_t& side) {
+    return session_key6(ip, len, vrf, k, side);
   }
   static uint32_t flow_hash(const Hdr* ip) { return flow_hash6(ip); }
   // As the key builder: a fragment header directly after the fixed header
@@ -173,8 +179,8 @@ void classify_key(const typename F::Hdr* ip, const L4& l4, uint8_t from, uint8_t
       k.sport = l4.p[0];
       k.dport = l4.p[1];
     }
-  } else if (l4.len >= 4 && (l4.proto == IPPROTO_TCP || l4.proto == IPPROTO_UDP || l4.proto == IPPROTO_SCTP ||
-                             l4.proto == 136)) {
+  } else if (l4.len >= 4 &&
+             (l4.proto == IPPROTO_TCP || l4.proto == IPPROTO_UDP || l4.proto == IPPROTO_SCTP || l4.proto == 136)) {
     uint16_t sp, dp;
     std::memcpy(&sp, l4.p, 2);
     std::memcpy(&dp, l4.p + 2, 2);

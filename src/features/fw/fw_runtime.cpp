@@ -54,7 +54,6 @@ struct Runtime {
   Clock::time_point first_change, last_change;
   std::string last_error;
   std::vector<uint64_t> hit_base = std::vector<uint64_t>(kMaxPolicies);
-  std::set<uint32_t> l3_on, host_on;  // interfaces with the firewall's nodes
 };
 Runtime& rt() {
   static Runtime r;
@@ -90,7 +89,6 @@ void size_workers(uint32_t per_worker) {
     w->table->set_timeouts(config().flow.timeouts);
     w->owners = std::make_unique<FlowOwners>(fwd);
     w->hits = std::make_unique<uint64_t[]>(kMaxPolicies);
-    w->sources = std::make_unique<SourceCounts>();
     w->frags = std::make_unique<FragTable>();
     w->now = now;
     if (FwWorker* old = g_fw_worker[t].exchange(w, std::memory_order_acq_rel)) {
@@ -108,29 +106,36 @@ bool mirror_of_zoned(const Interface& i, const FwState& st) {
   return i.owner == "lcp" && i.xc_tx != kNoIf && i.xc_tx < kMaxInterfaces && st.if_zone[i.xc_tx] != kNoZone;
 }
 
-void set_nodes(Interface& i, const FwState& st) {
-  Runtime& r = rt();
-  const bool l3 = st.if_zone[i.index] != kNoZone;
-  if (l3 != r.l3_on.count(i.index)) {
-    for (auto [arc, node] : {std::pair{"ip4-unicast", "ip4-flow-handoff"},
-                             {"ip4-unicast", "fw-ip4"},
-                             {"ip6-unicast", "ip6-flow-handoff"},
-                             {"ip6-unicast", "fw-ip6"},
-                             {"ip4-output", "fw-ip4-out"},
-                             {"ip6-output", "fw-ip6-out"}})
-      ifs().set_module_feature(i, arc, node, l3);
-    if (l3)
-      r.l3_on.insert(i.index);
-    else
-      r.l3_on.erase(i.index);
-  }
-  const bool host = mirror_of_zoned(i, st);
-  if (host != r.host_on.count(i.index)) {
-    ifs().set_module_feature(i, "device-input", "fw-host-out", host);
-    if (host)
-      r.host_on.insert(i.index);
-    else
-      r.host_on.erase(i.index);
+// Enables or disables one of the firewall's nodes on an interface, when it
+// is not already so (each change republishes the interface).
+void want(Interface& i, const char* arc, const char* node, bool on) {
+  const ArcDef* a = Arcs::get().find(arc);
+  auto it = i.module_features.find(a->index);
+  const bool has =
+      it != i.module_features.end() && std::find(it->second.begin(), it->second.end(), node) != it->second.end();
+  if (has != on) ifs().set_module_feature(i, arc, node, on);
+}
+
+// The firewall's nodes on every interface. Zoned interfaces get the
+// session lookup; the flow handoff before it only when there are several
+// forwarding workers (with one, it would always keep the packet, for
+// 12 ticks a packet); the unzoned-to-zoned check on their output only while
+// some routed interface is in no zone (else nothing can come from one).
+// Mirrors of zoned interfaces get fw-host-out.
+void set_nodes(const FwState& st) {
+  const bool multi = n_workers() > 1;
+  bool unzoned = false;
+  for (Interface* i : ifs().all())
+    unzoned |= st.if_zone[i->index] == kNoZone && i->l2 != L2Mode::xconnect && i->owner != "lcp";
+  for (Interface* i : ifs().all()) {
+    const bool l3 = st.if_zone[i->index] != kNoZone;
+    want(*i, "ip4-unicast", "ip4-flow-handoff", l3 && multi);
+    want(*i, "ip6-unicast", "ip6-flow-handoff", l3 && multi);
+    want(*i, "ip4-unicast", "fw-ip4", l3);
+    want(*i, "ip6-unicast", "fw-ip6", l3);
+    want(*i, "ip4-output", "fw-ip4-out", l3 && unzoned);
+    want(*i, "ip6-output", "fw-ip6-out", l3 && unzoned);
+    want(*i, "device-input", "fw-host-out", mirror_of_zoned(*i, st));
   }
 }
 
@@ -166,14 +171,17 @@ void publish_state() {
   // A source's flows spread over the workers like any flows: each allows
   // its share, rounded up.
   st->per_source_limit = c.flow.per_source ? (c.flow.per_source + n - 1) / n : 0;
+  if (c.flow.per_source)
+    for (uint32_t t : threads().forwarding())
+      if (FwWorker* w = g_fw_worker[t].load(); w && !w->sources.load())
+        w->sources.store(new SourceCounts(), std::memory_order_release);
   for (uint32_t t : threads().forwarding())
     if (FwWorker* w = g_fw_worker[t].load()) w->table->set_timeouts(st->flow.timeouts);
   const FwState* old = g_fw_state.exchange(st.release(), std::memory_order_acq_rel);
   if (old != &empty_state()) rcu().defer([old] { delete old; });
   // Nodes are enabled after the state they read is published, and
   // disabled before the tables could go.
-  const FwState& now = *g_fw_state.load();
-  for (Interface* i : ifs().all()) set_nodes(*i, now);
+  set_nodes(*g_fw_state.load());
 }
 
 void compile_now() {
@@ -201,15 +209,11 @@ void tick() {
 
 StartRegistration start{[](EventLoop& loop) {
   loop.every(5, tick);
-  ifs().watch([](Interface& i, IfEvent e) {
-    if (!rt().workers) return;
-    const FwState& st = *g_fw_state.load();
-    if (e == IfEvent::deleting) {
-      rt().l3_on.erase(i.index);
-      rt().host_on.erase(i.index);
-      return;
-    }
-    set_nodes(i, st);
+  // A new, changed or deleted interface may change which nodes the others
+  // need (an unzoned routed interface, a mirror made or cross-connected).
+  ifs().watch([](Interface&, IfEvent e) {
+    if (!rt().workers || e == IfEvent::addresses) return;
+    set_nodes(*g_fw_state.load());
   });
 }};
 }  // namespace

@@ -20,10 +20,10 @@ enum class Change : uint8_t {
 void changed(Change c);
 
 struct RulebaseStatus {
-  bool current = true;            // the published rulebase is the Config's latest
+  bool current = true;             // the published rulebase is the Config's latest
   uint64_t config_generation = 0;  // bumped by every kRules change
   uint64_t published_generation = 0;
-  size_t rules = 0;                // compiled rules of the published one
+  size_t rules = 0;  // compiled rules of the published one
 };
 RulebaseStatus rulebase_status();
 // Compiles and publishes a pending rulebase change now instead of on the

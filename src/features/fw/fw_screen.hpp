@@ -121,11 +121,9 @@ uint8_t screen_check(FwWorker& w, const Screen& sc, uint32_t workers, const type
       if (off + rte_be_to_cpu_16(ip4->total_length) > 65535) return kScreenPingDeath;
     }
     if ((fl & kScrIcmpLarge) && len > 1024) return kScreenIcmpLarge;
-    if (sc.icmp_flood && detail::flooded(w, detail::dst_tag<F>(ip), 1, sc.icmp_flood, workers))
-      return kScreenIcmpFlood;
+    if (sc.icmp_flood && detail::flooded(w, detail::dst_tag<F>(ip), 1, sc.icmp_flood, workers)) return kScreenIcmpFlood;
   }
-  if (l4.proto == IPPROTO_UDP && sc.udp_flood &&
-      detail::flooded(w, detail::dst_tag<F>(ip), 2, sc.udp_flood, workers))
+  if (l4.proto == IPPROTO_UDP && sc.udp_flood && detail::flooded(w, detail::dst_tag<F>(ip), 2, sc.udp_flood, workers))
     return kScreenUdpFlood;
   return kScreenPass;
 }

@@ -91,9 +91,9 @@ struct ClearFilter {
   bool all = true;
   bool has_src = false, has_dst = false;
   Prefix src, dst;
-  int proto = -1;        // -1: any
-  int dport = -1;        // host order, -1: any
-  uint8_t zone = 0;      // 0: any
+  int proto = -1;    // -1: any
+  int dport = -1;    // host order, -1: any
+  uint8_t zone = 0;  // 0: any
 };
 bool clear_matches(const ClearFilter& f, const Session& s);
 
@@ -144,7 +144,7 @@ inline constexpr uint32_t kFloodBits = 12;
 struct FwWorker {
   std::unique_ptr<SessionTable> table;
   std::unique_ptr<FlowOwners> owners;  // who owns a flow (ICMP errors, the router's own traffic)
-  std::unique_ptr<uint64_t[]> hits;  // by policy id
+  std::unique_ptr<uint64_t[]> hits;    // by policy id
   FwCounters c{};
   uint32_t now = 0;            // this worker's current second (fw-timer)
   uint64_t next_tick_tsc = 0;  // when `now` next advances
@@ -154,7 +154,11 @@ struct FwWorker {
   std::atomic<uint32_t> clear_seq{0}, clear_done{0};
   std::atomic<uint64_t> cleared{0};
   LogRing log;
-  std::unique_ptr<SourceCounts> sources;  // sessions per initiating address
+  // Sessions per initiating address: made when a per-source limit is first
+  // set (4 MB a worker), counted from then on, read by the worker with
+  // acquire. Sessions opened before it existed are not counted.
+  std::atomic<SourceCounts*> sources{nullptr};
+  ~FwWorker() { delete sources.load(); }
   std::unique_ptr<FragTable> frags;
   // Early ageout: on while the table is above the high watermark, until it
   // falls below the low one; the walk's position in the pool.

@@ -74,9 +74,9 @@ uint32_t fw_timer(Thread& t, NodeRt&) {
     early_ageout(*w, *g_fw_state.load(std::memory_order_acquire));
     frag_expire(t, *w);
   }
-  frag_verdicts(t, *w);
+  const uint32_t released = frag_verdicts(t, *w);
   run_clear_request(*w);
-  return 0;
+  return released;
 }
 }  // namespace
 

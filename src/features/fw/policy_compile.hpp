@@ -10,7 +10,7 @@
 // A policy's match fields are expanded (address sets to their addresses,
 // ranges kept as ranges, application sets to their applications' terms);
 // a name that resolves to nothing leaves that field empty and the policy
-// matches nothing.
+// matches nothing. Keys without a zone (kNoZone) get the default policy.
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -40,7 +40,9 @@ struct RuleResult {
 class Rulebase {
  public:
   ~Rulebase();
-  // The Config's policies as of now, tagged with `generation`.
+  // The Config's policies as of now, tagged with `generation`. Throws Error
+  // when they exceed the classifier's limits (docs/firewall.md); the caller
+  // keeps the rulebase it has.
   static std::unique_ptr<const Rulebase> compile(const Config& c, uint64_t generation);
 
   // out[i] indexes results(): the first rule keys[i] matches, or the
@@ -48,8 +50,11 @@ class Rulebase {
   void classify(const ClassifyKey* const* keys, uint32_t n, uint32_t* out) const;
   const RuleResult& result(uint32_t i) const { return results_[i]; }
   uint64_t generation() const { return generation_; }
-  // Rules after expansion (v4 + v6), for `show security policies`.
+  // Compiled rules (one per active policy and application term), for
+  // `show security policies`.
   size_t rules() const;
+  // The compiled structures' memory.
+  size_t memory_bytes() const;
 
  private:
   Rulebase() = default;

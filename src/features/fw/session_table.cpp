@@ -61,12 +61,8 @@ void SessionTable::lookup_bulk(const SessionKey* keys, const uint32_t* hashes, u
   // session (key at its start, 40 bytes that may cross a line) is fetched.
   for (uint32_t i = 0; i < n; i++) {
     const Bucket& k = buckets_[bucket_of(hashes[i])];
-    uint32_t cand = full(k) ? kProbe : kNone;
-    for (uint32_t j = 0; j < kWays; j++)
-      if (k.tag[j] == hashes[i] && k.idx[j] != kNone) {
-        cand = k.idx[j];
-        break;
-      }
+    const uint32_t hit = match(k, hashes[i]), empty = empty_ways(k);
+    const uint32_t cand = hit ? k.idx[__builtin_ctz(hit)] : empty ? kNone : kProbe;
     out[i] = cand;
     if (cand < kProbe) {
       const auto* s = reinterpret_cast<const char*>(&pool_[cand]);

@@ -24,6 +24,8 @@
 // When the table is full, insert() fails and changes nothing: the caller
 // drops the packet and counts "session table full"; sessions already in the
 // table are unaffected. A per-source limit is the caller's (a later step).
+#include <emmintrin.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -32,6 +34,7 @@
 #include "features/fw/tcp_state.hpp"
 #include "features/fw/timeouts.hpp"
 #include "features/fw/timer_wheel.hpp"
+#include "infra/huge_map.hpp"
 
 namespace vp::fw {
 
@@ -168,15 +171,28 @@ class SessionTable {
   // Multiply-shift range reduction: any bucket count, no division.
   uint32_t bucket_of(uint32_t hash) const { return uint32_t((uint64_t(hash) * buckets_.size()) >> 32); }
   uint32_t next_bucket(uint32_t b) const { return b + 1 == buckets_.size() ? 0 : b + 1; }
-  static bool full(const Bucket& b) {
-    uint32_t empty = 0;
-    for (uint32_t j = 0; j < kWays; j++) empty |= b.idx[j] == kNone;
-    return !empty;
+  // Bit j set: way j is empty. Two 4-wide compares, no branch per way.
+  static uint32_t empty_ways(const Bucket& b) {
+    const __m128i none = _mm_set1_epi32(-1);
+    const __m128i lo = _mm_cmpeq_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b.idx)), none);
+    const __m128i hi = _mm_cmpeq_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b.idx + 4)), none);
+    return uint32_t(_mm_movemask_ps(_mm_castsi128_ps(lo)) | _mm_movemask_ps(_mm_castsi128_ps(hi)) << 4);
   }
+  // Bit j set: way j holds an entry whose tag is `hash` (an empty way's tag is stale).
+  static uint32_t match(const Bucket& b, uint32_t hash) {
+    const __m128i h = _mm_set1_epi32(int(hash));
+    const __m128i lo = _mm_cmpeq_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b.tag)), h);
+    const __m128i hi = _mm_cmpeq_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b.tag + 4)), h);
+    return uint32_t(_mm_movemask_ps(_mm_castsi128_ps(lo)) | _mm_movemask_ps(_mm_castsi128_ps(hi)) << 4) &
+           ~empty_ways(b);
+  }
+  static bool full(const Bucket& b) { return !empty_ways(b); }
   void index_remove(uint32_t idx, uint32_t hash);
 
-  std::vector<Session> pool_;
-  std::vector<Bucket> buckets_;
+  // In huge pages: random lookups into tables of millions of sessions
+  // would miss the TLB on nearly every bucket and session with 4 KB pages.
+  HugeArray<Session> pool_;
+  HugeArray<Bucket> buckets_;
   TimerWheel wheel_;
   Timeouts timeouts_;
   uint32_t free_head_ = kNone;

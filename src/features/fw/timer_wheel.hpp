@@ -25,6 +25,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "infra/huge_map.hpp"
+
 namespace vp::fw {
 
 class TimerWheel {
@@ -120,7 +122,7 @@ class TimerWheel {
     armed_--;
   }
 
-  std::vector<Link> link_;
+  HugeArray<Link> link_;
   std::vector<uint32_t> head_;
   uint32_t now_;
   uint32_t armed_ = 0;

@@ -7,7 +7,7 @@
 
 #include "graph/rcu.hpp"
 #include "infra/error.hpp"
-#include "net/fib/huge_map.hpp"
+#include "infra/huge_map.hpp"
 
 namespace vp {
 

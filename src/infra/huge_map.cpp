@@ -1,4 +1,4 @@
-#include "net/fib/huge_map.hpp"
+#include "infra/huge_map.hpp"
 
 #include <sys/mman.h>
 
@@ -11,7 +11,7 @@ namespace vp {
 void* huge_map(size_t bytes) {
   constexpr size_t kHuge = size_t(2) << 20;
   void* p = mmap(nullptr, bytes + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED) fail("cannot map {} MB for a FIB", bytes >> 20);
+  if (p == MAP_FAILED) fail("cannot map {} MB of memory for a table", bytes >> 20);
   auto a = reinterpret_cast<uintptr_t>(p), aligned = (a + kHuge - 1) & ~(kHuge - 1);
   if (aligned > a) munmap(p, aligned - a);
   munmap(reinterpret_cast<void*>(aligned + bytes), a + kHuge - aligned);
