@@ -16,6 +16,7 @@ enum MetaFlags : uint8_t {
   kHeld = 1 << 2,         // waiting for address resolution (hold start in opaque)
   kLocalOrigin = 1 << 3,  // made by vplane (echo reply, ICMP error): may use link-local addresses
   kFragVerdict = 1 << 4,  // a first fragment whose verdict the fragment table waits for (opaque says where)
+  kScreened = 1 << 5,     // passed the firewall's screens: not screened (nor counted in a flood) again
 };
 
 struct alignas(16) PktMeta {

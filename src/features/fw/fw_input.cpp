@@ -58,15 +58,19 @@ void fw_in(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     rte_mbuf* m = p[i];
     const auto* ip = F::hdr(m);
     const uint32_t len = F::avail(m, ip);
-    // Screens first: a zone without a profile costs this one test.
+    // Screens first: a zone without a profile costs this one test. A
+    // packet comes here again after the slow path (a session it opened or
+    // re-matched), a handoff to its flow's owner or the fragment table:
+    // screened once, it is not counted towards a flood twice.
     const uint8_t zone = st.if_zone[meta(m).rx_if];
-    if (__builtin_expect(st.zone[zone].screened, 0)) {
+    if (__builtin_expect(st.zone[zone].screened, 0) && !(meta(m).flags & kScreened)) {
       if (const uint8_t r = screen_check<F>(w, st.zone[zone].screen, st.workers, ip, len, meta(m))) {
         cadd(w.screen_drops[zone][r], 1);
         kind[i] = kBad;
         meta(m).error = uint16_t(self.error_base + kScreen0 + r - 1);
         continue;
       }
+      meta(m).flags |= kScreened;
     }
     // Fragments go to the fragment table, except a first fragment it sent
     // back with a ticket, to be looked up like a whole packet.

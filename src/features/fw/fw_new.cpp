@@ -47,6 +47,28 @@ struct Pending {
   uint32_t existing;  // session being re-matched, or kNone
 };
 
+// A session re-matched after a policy change is classified as its
+// initiator's flow, whichever side's packet came first: a reply's own tuple
+// would be matched against the reverse zone pair's policies, and a
+// download's session closed by any change to the rules.
+template <class F>
+void as_initiator(const Session& s, uint8_t src_side, ClassifyKey& k) {
+  k.from = s.zone[0];
+  k.to = s.zone[1];
+  if (s.dir_of(src_side) == 0) return;
+  uint8_t a[16];
+  std::memcpy(a, k.src, 16);
+  std::memcpy(k.src, k.dst, 16);
+  std::memcpy(k.dst, a, 16);
+  if (k.proto == F::kIcmpProto) {
+    // The type is the classifier's source port: an echo reply's session
+    // was opened by the request. The code stays.
+    if (k.sport == (F::kV6 ? 129 : 0)) k.sport = F::kV6 ? 128 : 8;
+    return;
+  }
+  std::swap(k.sport, k.dport);
+}
+
 template <class F>
 void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   FwWorker& w = fw_worker(t.index());
@@ -62,6 +84,7 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   uint32_t res[256];
   Pending pend[256];
   uint32_t nc = 0;
+  uint32_t opened = 0;  // sessions this vector opened
 
   auto drop = [&](uint32_t i, Err e) {
     meta(p[i]).error = uint16_t(self.error_base + e);
@@ -107,14 +130,20 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
         tcp_track(s.state, s.tcp, 0, seg);
       } else {
         // Picked up mid-stream: both directions' sequence state starts
-        // unknown, so the RST check is as wide as it can be.
+        // unknown (the window scale counts as the largest), and this
+        // segment gives the initiator's acknowledgement and window, which
+        // the responder's reset is checked against. Without them the
+        // responder's RST (a server that lost the connection) would always
+        // be out of the window.
         s.state = TcpState::kEstablished;
-        tab.set_class(r.idx, class_for(s, kTcpEstablished));
+        tcp_track(s.state, s.tcp, 0, seg);
+        tab.set_class(r.idx, class_for(s, tcp_timeout_class(s.state)));
       }
     }
     SessionTable::touch(s, 0, len, w.now);
     if (rule && rule->log_close) s.flags |= Session::kLogClose;
     if (rule && rule->log_init) log_session(w, LogKind::kCreate, s, CloseReason::kNone);
+    opened++;
     cadd(w.c.created, 1);
     t.count_error(self, kCreated);
     next[i] = feature_next(arc, meta(m));
@@ -178,6 +207,7 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       continue;
     }
     classify_key<F>(ip, l4, from, to, ck[nc]);
+    if (existing != SessionTable::kNone) as_initiator<F>(tab.at(existing), kb.src_side, ck[nc]);
     ckp[nc] = &ck[nc];
     pend[nc++] = {uint16_t(i), from, to, existing};
   }
@@ -187,6 +217,19 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     const Pending& q = pend[k];
     const RuleResult& r = rb->result(res[k]);
     rte_mbuf* m = p[q.i];
+    if (opened && q.existing == SessionTable::kNone) {
+      // Packets of one new flow that came in one vector all missed in
+      // fw-ip4/fw-ip6; the first opened the session, and the others are
+      // its packets: looked up again there, not opened (and counted,
+      // logged, charged to their source) once more.
+      const auto* ip = F::hdr(m);
+      KeyBuild kb;
+      F::key(ip, F::avail(m, ip), uint16_t(meta(m).vrf), kb);
+      if (tab.lookup(kb.key, session_hash(kb.key)) != SessionTable::kNone) {
+        next[q.i] = self.next[kRecheck];
+        continue;
+      }
+    }
     if (r.count && r.policy < kMaxPolicies) cadd(w.hits[r.policy], 1);
     if (q.existing != SessionTable::kNone) {
       if (r.action == Action::kPermit) {

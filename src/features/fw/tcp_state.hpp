@@ -98,7 +98,11 @@ inline TcpVerdict tcp_track(TcpState& st, TcpTrack& t, uint8_t dir, const TcpSeg
     TcpDir& me = t.d[dir];
     const uint32_t end = s.seq + s.len;
     if (seq_lt(me.end, end)) me.end = end;
-    if (seq_lt(me.ack, s.ack)) me.ack = s.ack;
+    // A session picked up mid-stream (no-syn-check) learns each side's
+    // acknowledgement here, not in a handshake: without the flag the
+    // other side's RST has no window to be checked against and is refused.
+    if (!(me.flags & TcpDir::kAck) || seq_lt(me.ack, s.ack)) me.ack = s.ack;
+    me.flags |= TcpDir::kAck;
     me.win = s.win;
     return TcpVerdict::kOk;
   }
