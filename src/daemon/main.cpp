@@ -125,6 +125,9 @@ int main(int argc, char** argv) {
     }
   } catch (const Error& e) {
     log::error("{}", e.what());
+    // Workers may be running (a startup command failed): joined, not left
+    // for std::thread's destructor to abort the process with.
+    threads().stop();
     instance_unlock();
     stale_exit();  // the state directory goes unless something is recorded in it for the next start
     return 1;
