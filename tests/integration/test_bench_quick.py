@@ -41,7 +41,9 @@ def test_bench_quick_produces_json_and_chart(tmp_path):
     assert set(w["per_node"]) == {"ethernet-input", "l2-xconnect", "interface-output"}
     assert res["engine"]["Dispatch/256"] > 0 and res["testpmd"]["hugepages"]["mpps"] > 0
     fw = res["workloads_hugepages"]["fw-hit-10k"]
-    assert fw["whole_path_clocks"] > 0 and {"fw-ip4", "ip4-flow-handoff", "fw-ip4-out"} <= set(fw["per_node"])
+    # One worker and every routed interface zoned: no handoff, no output check.
+    assert fw["whole_path_clocks"] > 0 and "fw-ip4" in fw["per_node"]
+    assert not {"ip4-flow-handoff", "fw-ip4-out"} & set(fw["per_node"]), fw["per_node"]
     for key in ("ip4-100k", "ip6-100k"):
         assert res["fw_memory"][key]["sessions"] == 100000, res["fw_memory"]
     assert res["scaling_fw"]["capacity_2"] > 0

@@ -364,11 +364,12 @@ def test_tcp_through_zones_with_iperf3(lab):
     mbps = json.loads(out)["end"]["sum_received"]["bits_per_second"] / 1e6
     print(f"iperf3 through the firewall (trust -> untrust, permit, af_packet): {mbps:.0f} Mbit/s")
     assert mbps > 10
-    # iperf3's control and data connections; the data connection ends with
-    # the server's reset (segments still in flight after it are refused).
+    # iperf3's control and data connections, both ended: the data
+    # connection closes with FINs or with the server's reset, whichever
+    # iperf3's timing gives (segments in flight after a reset are refused).
     got = sessions(v)
     assert stats(v)["created"] == 2 and {s["destination_port"] for s in got} == {5201}, got
-    assert sorted(s["state"] for s in got) == ["closed", "time-wait"], got
+    assert all(s["state"] in ("closed", "time-wait") for s in got), got
     assert max(s["packets_in"] for s in got) > 10000
 
 
