@@ -34,11 +34,7 @@ void track(Thread& t, NodeRt& self, FwWorker& w, const typename F::Hdr* ip, uint
   const bool tcp = l4.proto == IPPROTO_TCP && tcp_segment(reinterpret_cast<const rte_tcp_hdr*>(l4.p), l4.len, seg);
   uint8_t dir = 0;
   if (idx == SessionTable::kNone) {
-    const TimeoutClass cls = l4.proto == IPPROTO_TCP     ? kTcpInitial
-                             : l4.proto == IPPROTO_UDP   ? kUdp
-                             : l4.proto == F::kIcmpProto ? kIcmp
-                                                         : kOther;
-    const auto r = tab.insert(kb.key, h, kb.src_side, cls, w.now);
+    const auto r = tab.insert(kb.key, h, kb.src_side, initial_class(l4.proto), w.now);
     if (r.idx == SessionTable::kNone) {
       t.count_error(self, kFull);
       return;
@@ -49,7 +45,7 @@ void track(Thread& t, NodeRt& self, FwWorker& w, const typename F::Hdr* ip, uint
     s.zone[1] = zone;
     s.policy = 0;
     const Rulebase* rb = g_rulebase.load(std::memory_order_acquire);
-    s.gen = rb ? uint16_t(rb->generation()) : 0;
+    s.gen = rulebase_gen(rb);
     if (tcp && (seg.flags & (kTcpSyn | kTcpAck)) != kTcpSyn) {
       // A connection the router had before its zone was set.
       s.state = TcpState::kEstablished;

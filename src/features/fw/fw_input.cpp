@@ -43,7 +43,7 @@ void fw_in(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   SessionTable& tab = *w.table;
   const FwState& st = *g_fw_state.load(std::memory_order_acquire);
   const Rulebase* rb = g_rulebase.load(std::memory_order_acquire);
-  const uint16_t gen = rb ? uint16_t(rb->generation()) : 0;
+  const uint16_t gen = rulebase_gen(rb);
   const ArcDef& arc = Arcs::get().arc(meta(p[0]).arc);
   const uint32_t me = t.index();
 

@@ -75,7 +75,7 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   SessionTable& tab = *w.table;
   const FwState& st = *g_fw_state.load(std::memory_order_acquire);
   const Rulebase* rb = g_rulebase.load(std::memory_order_acquire);
-  const uint16_t gen = rb ? uint16_t(rb->generation()) : 0;
+  const uint16_t gen = rulebase_gen(rb);
   const ArcDef& arc = Arcs::get().arc(meta(p[0]).arc);
 
   NodeId next[256];
@@ -111,10 +111,7 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     uint32_t* per_src = sc ? sc->find(kb.key.addr[kb.src_side]) : nullptr;
     if (per_src && st.per_source_limit && *per_src >= st.per_source_limit) return drop(i, kSourceLimit);
     const uint8_t app = rule ? st.app_class(rule->timeout) : 0;
-    const TimeoutClass base = tcp                                                      ? kTcpInitial
-                              : l4.proto == IPPROTO_UDP                                ? kUdp
-                              : l4.proto == IPPROTO_ICMP || l4.proto == IPPROTO_ICMPV6 ? TimeoutClass::kIcmp
-                                                                                       : kOther;
+    const TimeoutClass base = initial_class(l4.proto);
     const TimeoutClass cls = app && base != kTcpInitial ? TimeoutClass(app) : base;
     const SessionTable::Inserted r = tab.insert(kb.key, session_hash(kb.key), kb.src_side, cls, w.now);
     if (r.idx == SessionTable::kNone) return drop(i, kFull);

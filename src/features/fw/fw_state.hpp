@@ -78,6 +78,9 @@ struct FwState {
 extern std::atomic<const FwState*> g_fw_state;
 extern std::atomic<const Rulebase*> g_rulebase;
 
+// What a session stores of a rulebase's generation (Session::gen); 0 before any is published.
+inline uint16_t rulebase_gen(const Rulebase* rb) { return rb ? uint16_t(rb->generation()) : 0; }
+
 // Session counters of one worker (read by the main thread, written by it only).
 struct FwCounters {
   uint64_t created, closed_timeout, closed_tcp, closed_policy, closed_clear, early_aged;

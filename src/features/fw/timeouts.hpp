@@ -20,6 +20,21 @@ enum TimeoutClass : uint8_t {
 
 inline constexpr uint32_t kMaxTimeoutClasses = 256;
 
+// The class a new session of IP protocol `proto` starts in.
+inline TimeoutClass initial_class(uint8_t proto) {
+  switch (proto) {
+    case 6:  // TCP
+      return kTcpInitial;
+    case 17:  // UDP
+      return kUdp;
+    case 1:   // ICMP
+    case 58:  // ICMPv6
+      return kIcmp;
+    default:
+      return kOther;
+  }
+}
+
 struct Timeouts {
   // Defaults, in Junos' order: tcp-initial, tcp-established,
   // tcp-closing, tcp-time-wait, udp, icmp, other; then the applications'.
