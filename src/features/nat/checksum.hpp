@@ -12,7 +12,8 @@
 
 namespace vp::nat {
 
-// The one's complement sum of `words` 16-bit words at p, folded to 16 bits.
+// Adds the 16-bit words of `bytes` bytes at p to a one's complement sum (not
+// yet folded; an odd last byte is padded with zero).
 inline uint32_t csum_add_bytes(uint32_t sum, const void* p, uint32_t bytes) {
   const auto* b = static_cast<const uint8_t*>(p);
   for (uint32_t i = 0; i + 1 < bytes; i += 2) {
