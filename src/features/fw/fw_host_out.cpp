@@ -12,6 +12,7 @@
 
 #include "features/fw/fw_packet.hpp"
 #include "features/fw/fw_state.hpp"
+#include "features/nat/nat_state.hpp"
 #include "graph/feature.hpp"
 #include "graph/registry.hpp"
 #include "graph/thread.hpp"
@@ -88,14 +89,15 @@ void fw_host_out(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     const auto* eth = rte_pktmbuf_mtod(m, const rte_ether_hdr*);
     const uint32_t avail = rte_pktmbuf_data_len(m) - uint32_t(sizeof(rte_ether_hdr));
     const auto* l3 = reinterpret_cast<const uint8_t*>(eth + 1);
-    uint32_t hash;
+    // The owner as the reply will find it: NAT's owner where the router's
+    // address is also an outside one.
+    uint32_t owner;
     if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) && avail >= sizeof(rte_ipv4_hdr))
-      hash = flow_hash4(reinterpret_cast<const rte_ipv4_hdr*>(l3));
+      owner = nat::owner4(nat::nat_state(), *w.owners, reinterpret_cast<const rte_ipv4_hdr*>(l3), avail);
     else if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6) && avail >= sizeof(rte_ipv6_hdr))
-      hash = flow_hash6(reinterpret_cast<const rte_ipv6_hdr*>(l3));
+      owner = w.owners->owner(flow_hash6(reinterpret_cast<const rte_ipv6_hdr*>(l3)));
     else
       continue;
-    const uint32_t owner = w.owners->owner(hash);
     if (owner != me) {
       pm.next = self.id;
       t.handoff(owner, &p[i], 1);

@@ -14,6 +14,8 @@
 #include "features/fw/fw_packet.hpp"
 #include "features/fw/fw_screen.hpp"
 #include "features/fw/fw_state.hpp"
+#include "features/nat/nat_rewrite.hpp"
+#include "features/nat/nat_state.hpp"
 #include "graph/feature.hpp"
 #include "graph/registry.hpp"
 #include "graph/thread.hpp"
@@ -112,16 +114,30 @@ void fw_in(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       continue;
     }
     const uint32_t k = kidx[i];
-    const uint32_t s_idx = slot[k];
+    const uint32_t entry = slot[k];
+    const uint32_t s_idx = entry == SessionTable::kNone ? entry : SessionTable::slot_of(entry);
+    const bool via_xlate = entry != SessionTable::kNone && (entry & SessionTable::kViaXlate);
     if (__builtin_expect(kind[i] == kRelatedKey, 0)) {
       if (s_idx != SessionTable::kNone) {
         related++;
+        if constexpr (!F::kV6) {
+          const Session& s = tab.at(s_idx);
+          if (s.flags & Session::kNat) {
+            const Xlate& x = tab.xlate(s_idx);
+            const uint8_t qdir = via_xlate ? side[k] ^ x.init_side : s.dir_of(side[k]);
+            nat::translate_icmp_error4(s, x, via_xlate, qdir, F::hdr(m), F::avail(m, F::hdr(m)));
+          }
+        }
         next[i] = feature_next(arc, pm);
         t.trace(self, m, "ICMP error related to session %u", s_idx);
         continue;
       }
       const L4 l4 = F::l4(F::hdr(m), F::avail(m, F::hdr(m)));
-      const uint32_t owner = w.owners->owner(F::flow_hash(icmp_inner<F>(l4)));
+      uint32_t owner;
+      if constexpr (F::kV6)
+        owner = w.owners->owner(F::flow_hash(icmp_inner<F>(l4)));
+      else
+        owner = nat::owner4(nat::nat_state(), *w.owners, icmp_inner<F>(l4), icmp_inner_len<F>(l4));
       if (owner != me) {
         pm.next = self.id;  // looked up again on the thread that owns the quoted flow
         away[n_away] = m;
@@ -142,8 +158,8 @@ void fw_in(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       next[i] = self.next[kNew];  // re-matched against the new rulebase there
       continue;
     }
-    const uint8_t dir = s.dir_of(side[k]);
-    const auto* ip = F::hdr(m);
+    const uint8_t dir = via_xlate ? side[k] ^ tab.xlate(s_idx).init_side : s.dir_of(side[k]);
+    auto* ip = F::hdr(m);
     const uint32_t len = F::avail(m, ip);
     if (s.key.proto == IPPROTO_TCP) {
       const L4 l4 = F::l4(ip, len);
@@ -176,6 +192,8 @@ void fw_in(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       }
     }
     SessionTable::touch(s, dir, len, w.now);
+    if constexpr (!F::kV6)
+      if (s.flags & Session::kNat) nat::translate4(s, tab.xlate(s_idx), via_xlate, dir, ip, len);
     hits++;
     next[i] = feature_next(arc, pm);
     if (__builtin_expect(pm.flags & kTraced, 0))

@@ -10,10 +10,20 @@
 // (or keeps its old one when re-matched) and continues along the arc.
 // `deny` drops silently; `reject` answers TCP with a reset and the rest with
 // ICMP administratively prohibited.
+//
+// NAT44 (features/nat/nat_new.hpp) takes part on interfaces with a NAT
+// role: static and destination NAT before the route lookup, source NAT
+// once the policy permits, the translation stored in the session. Between
+// two unzoned NAT interfaces there is no policy: a flow that needs a
+// translation opens a session, and the rest passes as routed traffic,
+// except what comes from outside to an outside address no session or
+// mapping explains (and, without `nat44 forwarding enable`, anything else
+// from outside that no session explains).
 #include "features/fw/fw_host_inbound.hpp"
 #include "features/fw/fw_packet.hpp"
 #include "features/fw/fw_reject.hpp"
 #include "features/fw/fw_state.hpp"
+#include "features/nat/nat_new.hpp"
 #include "graph/feature.hpp"
 #include "graph/registry.hpp"
 #include "graph/thread.hpp"
@@ -38,6 +48,9 @@ enum Err : uint16_t {
   kFull,
   kSourceLimit,
   kNoRulebase,
+  kNoTranslation,
+  kOutOfPorts,
+  kNatPassed,
   kErrCount
 };
 
@@ -45,6 +58,7 @@ struct Pending {
   uint16_t i;         // packet
   uint8_t from, to;   // zones
   uint32_t existing;  // session being re-matched, or kNone
+  nat::Plan plan;     // the translation a new session takes
 };
 
 // A session re-matched after a policy change is classified as its
@@ -69,6 +83,20 @@ void as_initiator(const Session& s, uint8_t src_side, ClassifyKey& k) {
   std::swap(k.sport, k.dport);
 }
 
+// A translated session is matched as its first packet was: from its
+// original source to its translated destination.
+void nat_initiator(const SessionTable& tab, uint32_t idx, ClassifyKey& k) {
+  nat::Endpoint orig[2], xl[2];
+  nat::session_endpoints(tab.at(idx), tab.xlate(idx), false, orig);
+  nat::session_endpoints(tab.at(idx), tab.xlate(idx), true, xl);
+  std::memcpy(k.src, &orig[0].addr, 4);
+  std::memcpy(k.dst, &xl[1].addr, 4);
+  if (k.proto == IPPROTO_TCP || k.proto == IPPROTO_UDP) {
+    k.sport = rte_be_to_cpu_16(orig[0].port);
+    k.dport = rte_be_to_cpu_16(xl[1].port);
+  }
+}
+
 template <class F>
 void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   FwWorker& w = fw_worker(t.index());
@@ -77,6 +105,8 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   const Rulebase* rb = g_rulebase.load(std::memory_order_acquire);
   const uint16_t gen = rulebase_gen(rb);
   const ArcDef& arc = Arcs::get().arc(meta(p[0]).arc);
+  const nat::NatState& ns = nat::nat_state();
+  const bool nat_on = !F::kV6 && ns.active;
 
   NodeId next[256];
   ClassifyKey ck[256];
@@ -92,7 +122,7 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   };
 
   // Opens the session of packet i (its initiator) and sends it on.
-  auto open = [&](uint32_t i, uint8_t from, uint8_t to, uint32_t policy, const RuleResult* rule) {
+  auto open = [&](uint32_t i, uint8_t from, uint8_t to, uint32_t policy, const RuleResult* rule, nat::Plan* plan) {
     rte_mbuf* m = p[i];
     const auto* ip = F::hdr(m);
     const uint32_t len = F::avail(m, ip);
@@ -115,6 +145,16 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     const TimeoutClass cls = app && base != kTcpInitial ? TimeoutClass(app) : base;
     const SessionTable::Inserted r = tab.insert(kb.key, session_hash(kb.key), kb.src_side, cls, w.now);
     if (r.idx == SessionTable::kNone) return drop(i, kFull);
+    if constexpr (!F::kV6) {
+      if (plan && plan->translate) {
+        plan->x.vrf = kb.key.vrf;
+        if ((plan->pool && !nat::allocate(ns, w.nat_share, tab, kb.key, kb.key.vrf, w.nat_cursor, *plan)) ||
+            !tab.set_xlate(r.idx, plan->x)) {
+          tab.erase(r.idx);
+          return drop(i, kOutOfPorts);
+        }
+      }
+    }
     if (per_src) ++*per_src;
     Session& s = tab.at(r.idx);
     s.app_class = app;
@@ -140,6 +180,8 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     SessionTable::touch(s, 0, len, w.now);
     if (rule && rule->log_close) s.flags |= Session::kLogClose;
     if (rule && rule->log_init) log_session(w, LogKind::kCreate, s, CloseReason::kNone);
+    if constexpr (!F::kV6)
+      if (s.flags & Session::kNat) nat::translate4(s, tab.xlate(r.idx), false, 0, F::hdr(m), len);
     opened++;
     cadd(w.c.created, 1);
     t.count_error(self, kCreated);
@@ -160,15 +202,56 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       Session& s = tab.at(existing);
       // The router's own sessions and those to it are not policy-matched:
       // the router's traffic is always allowed out, and traffic to it is
-      // host-inbound's, checked again below.
-      if (s.zone[0] == kHostZone) {
+      // host-inbound's, checked again below. Neither are translated
+      // sessions between unzoned interfaces.
+      if (s.zone[0] == kHostZone || (s.zone[0] == kNoZone && s.zone[1] == kNoZone)) {
         s.gen = gen;
         next[i] = self.next[kRecheck];
         continue;
       }
+      // A translated session keeps its zones: a reply's own destination
+      // (an outside address) would route to the router itself.
+      if (s.flags & Session::kNat) {
+        if (!rb) {
+          drop(i, kNoRulebase);
+          continue;
+        }
+        classify_key<F>(ip, F::l4(ip, len), s.zone[0], s.zone[1], ck[nc]);
+        as_initiator<F>(s, kb.src_side, ck[nc]);
+        nat_initiator(tab, existing, ck[nc]);
+        ckp[nc] = &ck[nc];
+        pend[nc++] = {uint16_t(i), s.zone[0], s.zone[1], existing, {}};
+        continue;
+      }
     }
     const L4 l4 = F::l4(ip, len);
-    const Egress e = F::to_host_always(ip) ? Egress{Egress::kHost, 0} : F::egress(pm.vrf, ip, pm.flow_hash);
+    nat::Pre pre;
+    Egress e;
+    if constexpr (!F::kV6) {
+      const uint8_t role = nat_on && existing == SessionTable::kNone ? nat::rx_role(ns, pm.rx_if) : 0;
+      if (role) {
+        pre = nat::pre_route(ns, role, ip, len);
+        // An outside address that is not the router's own, with no
+        // session and no mapping for this packet.
+        if (pre.outside && !pre.sm && !(pre.outside->kind & nat::kIfAddr)) {
+          drop(i, kNoTranslation);
+          continue;
+        }
+      }
+      const Ip4Mtrie* fib = pm.vrf < kMaxFibs ? g_fib4[pm.vrf].load(std::memory_order_acquire) : nullptr;
+      e = F::to_host_always(ip) ? Egress{Egress::kHost, 0}
+          : !role               ? F::egress(pm.vrf, ip, pm.flow_hash)
+          : fib                 ? egress_of_dpo(lb_resolve(fib->lookup(rte_be_to_cpu_32(pre.dst.addr)), pm.flow_hash))
+                                : Egress{Egress::kNone, 0};
+    } else {
+      e = F::to_host_always(ip) ? Egress{Egress::kHost, 0} : F::egress(pm.vrf, ip, pm.flow_hash);
+    }
+    if (e.kind == Egress::kHost && from == kNoZone && pre.role) {
+      // The router's own traffic on an unzoned NAT interface: as without NAT.
+      t.count_error(self, kNatPassed);
+      next[i] = feature_next(arc, pm);
+      continue;
+    }
     if (e.kind == Egress::kHost) {
       if (!host_inbound_allowed<F::kV6>(st.zone[from], l4)) {
         if (existing != SessionTable::kNone) {
@@ -186,7 +269,7 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       } else if (is_neighbor_discovery<F::kV6>(l4)) {
         next[i] = feature_next(arc, pm);  // never a session: ND is per packet
       } else {
-        open(i, from, kHostZone, 0, nullptr);
+        open(i, from, kHostZone, 0, nullptr, nullptr);
       }
       continue;
     }
@@ -195,7 +278,21 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       continue;
     }
     const uint8_t to = st.if_zone[e.sw_if];
-    if (to == kNoZone) {
+    nat::Plan plan;
+    if constexpr (!F::kV6)
+      if (pre.role) plan = nat::plan(ns, pre, e.sw_if < kMaxInterfaces ? nat::rx_role(ns, e.sw_if) : 0, l4.proto);
+    if (from == kNoZone && to == kNoZone && pre.role) {
+      if (plan.translate) {
+        open(i, from, to, 0, nullptr, &plan);
+      } else if ((pre.role & nat::kOut) && !(pre.role & nat::kIn) && !pre.sm && !ns.forwarding) {
+        drop(i, kNoTranslation);
+      } else {
+        t.count_error(self, kNatPassed);
+        next[i] = feature_next(arc, pm);
+      }
+      continue;
+    }
+    if (to == kNoZone || from == kNoZone) {
       drop(i, kToUnzoned);
       continue;
     }
@@ -204,9 +301,14 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       continue;
     }
     classify_key<F>(ip, l4, from, to, ck[nc]);
+    if constexpr (!F::kV6)
+      if (pre.dst.addr != pre.odst.addr || pre.dst.port != pre.odst.port) {
+        std::memcpy(ck[nc].dst, &pre.dst.addr, 4);
+        if (l4.proto == IPPROTO_TCP || l4.proto == IPPROTO_UDP) ck[nc].dport = rte_be_to_cpu_16(pre.dst.port);
+      }
     if (existing != SessionTable::kNone) as_initiator<F>(tab.at(existing), kb.src_side, ck[nc]);
     ckp[nc] = &ck[nc];
-    pend[nc++] = {uint16_t(i), from, to, existing};
+    pend[nc++] = {uint16_t(i), from, to, existing, plan};
   }
 
   if (nc) rb->classify(ckp, nc, res);
@@ -261,7 +363,7 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     }
     switch (r.action) {
       case Action::kPermit:
-        open(q.i, q.from, q.to, r.policy, &r);
+        open(q.i, q.from, q.to, r.policy, &r, &pend[k].plan);
         break;
       case Action::kReject: {
         const L4 l4 = F::l4(F::hdr(m), F::avail(m, F::hdr(m)));
@@ -316,7 +418,10 @@ Names errors() {
                            {kNoSyn, "TCP without SYN and no session"},
                            {kFull, "session table full"},
                            {kSourceLimit, "per-source session limit"},
-                           {kNoRulebase, "rulebase not yet published"}});
+                           {kNoRulebase, "rulebase not yet published"},
+                           {kNoTranslation, "NAT: no session or mapping (no translation)"},
+                           {kOutOfPorts, "NAT: out of ports"},
+                           {kNatPassed, "NAT: not translated, passed"}});
 }
 }  // namespace
 

@@ -11,6 +11,7 @@
 // from the session limit.
 #include "features/fw/fw_runtime.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -19,6 +20,8 @@
 #include "control/event_loop.hpp"
 #include "control/lifecycle.hpp"
 #include "features/fw/fw_state.hpp"
+#include "features/nat/nat_runtime.hpp"
+#include "features/nat/nat_state.hpp"
 #include "graph/rcu.hpp"
 #include "graph/threads.hpp"
 #include "infra/error.hpp"
@@ -48,6 +51,7 @@ const FwState& empty_state() {
 
 struct Runtime {
   bool workers = false;
+  bool nat = false;       // the tables have room for translations
   uint32_t capacity = 0;  // per worker
   uint64_t config_gen = 0, published_gen = 0, compiled_gen = 0;
   bool dirty = false;
@@ -74,18 +78,25 @@ uint32_t total_limit() {
 uint32_t n_workers() { return uint32_t(threads().forwarding().size()); }
 
 // Allocates the worker state for `per_worker` sessions each. A larger limit
-// than the tables hold replaces them: their sessions are lost (logged).
-void size_workers(uint32_t per_worker) {
+// than the tables hold, or NAT on tables without room for translations,
+// replaces them: their sessions are lost (logged).
+void size_workers(uint32_t per_worker, bool nat) {
   Runtime& r = rt();
-  if (r.workers && per_worker <= r.capacity) return;
+  if (r.workers && per_worker <= r.capacity && (r.nat || !nat)) return;
   if (r.workers)
-    log::warn("fw: session limit raised above the tables' capacity ({} per worker): new tables, sessions cleared",
-              r.capacity);
+    log::warn("fw: {}: new session tables, sessions cleared",
+              per_worker > r.capacity
+                  ? fmt::format("session limit raised above the tables' capacity ({} per worker)", r.capacity)
+                  : std::string("NAT enabled"));
+  per_worker = std::max(per_worker, r.capacity);
+  nat |= r.nat;
   const uint32_t now = fw_now();
   const auto fwd = threads().forwarding();
-  for (uint32_t t : fwd) {
+  for (uint32_t k = 0; k < fwd.size(); k++) {
+    const uint32_t t = fwd[k];
     auto* w = new FwWorker;  // default-initialized: the log ring's slots are written before they are read
-    w->table = std::make_unique<SessionTable>(per_worker, now);
+    w->nat_share = k;
+    w->table = std::make_unique<SessionTable>(per_worker, now, nat);
     w->table->set_timeouts(config().flow.timeouts);
     w->owners = std::make_unique<FlowOwners>(fwd);
     w->frags = std::make_unique<FragTable>();
@@ -98,6 +109,7 @@ void size_workers(uint32_t per_worker) {
     }
   }
   r.workers = true;
+  r.nat = nat;
   r.capacity = per_worker;
 }
 
@@ -121,17 +133,25 @@ void want(Interface& i, const char* arc, const char* node, bool on) {
 // forwarding workers (with one, it would always keep the packet, for
 // 12 ticks a packet); the unzoned-to-zoned check on their output only while
 // some routed interface is in no zone (else nothing can come from one).
-// Mirrors of zoned interfaces get fw-host-out.
+// Mirrors of zoned interfaces get fw-host-out. Interfaces with a NAT44
+// role get the IPv4 session lookup too, behind NAT's own handoff (its
+// owner follows translations), and with output-feature somewhere every
+// routed interface is a possible inside one.
 void set_nodes(const FwState& st) {
   const bool multi = n_workers() > 1;
-  bool unzoned = false;
-  for (Interface* i : ifs().all())
+  bool unzoned = false, output_feature = false;
+  for (Interface* i : ifs().all()) {
     unzoned |= st.if_zone[i->index] == kNoZone && i->l2 != L2Mode::xconnect && i->owner != "lcp";
+    output_feature |= (nat::role(i->index) & nat::kOutputFeature) != 0;
+  }
   for (Interface* i : ifs().all()) {
     const bool l3 = st.if_zone[i->index] != kNoZone;
-    want(*i, "ip4-unicast", "ip4-flow-handoff", l3 && multi);
+    const bool routed = i->l2 != L2Mode::xconnect && i->owner != "lcp";
+    const bool nat = routed && (nat::role(i->index) || output_feature);
+    want(*i, "ip4-unicast", "ip4-flow-handoff", l3 && multi && !nat);
+    want(*i, "ip4-unicast", "nat44-handoff", nat && multi);
     want(*i, "ip6-unicast", "ip6-flow-handoff", l3 && multi);
-    want(*i, "ip4-unicast", "fw-ip4", l3);
+    want(*i, "ip4-unicast", "fw-ip4", l3 || nat);
     want(*i, "ip6-unicast", "fw-ip6", l3);
     want(*i, "ip4-output", "fw-ip4-out", l3 && unzoned);
     want(*i, "ip6-output", "fw-ip6-out", l3 && unzoned);
@@ -165,7 +185,7 @@ void publish_state() {
   }
   const uint32_t n = std::max(1u, n_workers());
   const uint32_t per_worker = (total_limit() + n - 1) / n;
-  if (!c.zones.empty()) size_workers(per_worker);
+  if (!c.zones.empty() || nat::active()) size_workers(per_worker, nat::active());
   st->per_worker_limit = per_worker;
   st->workers = n;
   // A source's flows spread over the workers like any flows: each allows

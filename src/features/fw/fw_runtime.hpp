@@ -15,6 +15,7 @@ enum class Change : uint8_t {
   kFlow,     // timeouts, limits, syn check, early ageout
   kScreens,  // ids-option profiles
   kLog,      // log streams
+  kNat,      // NAT44 roles and addresses (features/nat): tables with room for translations, nodes
 };
 // Called by the typed operations after every applied change.
 void changed(Change c);

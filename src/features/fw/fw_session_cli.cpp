@@ -77,8 +77,14 @@ void show_sessions(Args& a, Out& o) {
            v.timeout_left);
     o.line("  In: {}/{} --> {}/{};{}, Zone: {}, Pkts: {}, Bytes: {}", v.src.str(), v.sport, v.dst.str(), v.dport, proto,
            from, v.packets[0], v.bytes[0]);
-    o.line("  Out: {}/{} --> {}/{};{}, Zone: {}, Pkts: {}, Bytes: {}", v.dst.str(), v.dport, v.src.str(), v.sport,
-           proto, to, v.packets[1], v.bytes[1]);
+    // The reply as it arrives: from the translated responder to the
+    // translated initiator, as Junos shows a NAT session's reverse wing.
+    if (v.nat)
+      o.line("  Out: {}/{} --> {}/{};{}, Zone: {}, Pkts: {}, Bytes: {}", v.xdst.str(), v.xdport, v.xsrc.str(), v.xsport,
+             proto, to, v.packets[1], v.bytes[1]);
+    else
+      o.line("  Out: {}/{} --> {}/{};{}, Zone: {}, Pkts: {}, Bytes: {}", v.dst.str(), v.dport, v.src.str(), v.sport,
+             proto, to, v.packets[1], v.bytes[1]);
     arr.push_back({{"id", v.id},
                    {"worker", v.worker},
                    {"policy", policy},
@@ -97,6 +103,11 @@ void show_sessions(Args& a, Out& o) {
                    {"bytes_in", v.bytes[0]},
                    {"packets_out", v.packets[1]},
                    {"bytes_out", v.bytes[1]}});
+    if (v.nat)
+      arr.back()["translated"] = {{"source", v.xsrc.str()},
+                                  {"source_port", v.xsport},
+                                  {"destination", v.xdst.str()},
+                                  {"destination_port", v.xdport}};
     return true;
   });
   nlohmann::json protos = nlohmann::json::object();

@@ -37,6 +37,16 @@ uint64_t visit_sessions(const ClearFilter& f, uint64_t from, const std::function
                     .timeout_left = s.last_seen + timeout > w->now ? s.last_seen + timeout - w->now : 0,
                     .packets = {s.packets[0], s.packets[1]},
                     .bytes = {s.bytes[0], s.bytes[1]}};
+      if (s.flags & Session::kNat) {
+        const Xlate x = tab.xlate(i);
+        v.nat = true;
+        v.xsrc.b = {};
+        v.xdst.b = {};
+        std::memcpy(v.xsrc.b.data(), &x.addr[0], 4);
+        std::memcpy(v.xdst.b.data(), &x.addr[1], 4);
+        v.xsport = rte_be_to_cpu_16(x.port[0]);
+        v.xdport = rte_be_to_cpu_16(x.port[1]);
+      }
       if (!fn(v)) return v.id + 1;
     }
   }

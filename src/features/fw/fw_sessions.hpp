@@ -25,6 +25,11 @@ struct SessionView {
   const char* state;  // TCP state name, or "valid"
   uint32_t timeout_left;
   uint64_t packets[2], bytes[2];  // [0] from the initiator
+  // A translated session's other tuple: the initiator's and the
+  // responder's endpoints after translation (IPv4).
+  bool nat = false;
+  IpAddr xsrc, xdst;
+  uint16_t xsport = 0, xdport = 0;
 };
 
 // fn(view) for each session the filter matches whose id is at least

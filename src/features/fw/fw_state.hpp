@@ -168,6 +168,9 @@ struct FwWorker {
   // falls below the low one; the walk's position in the pool.
   bool early = false;
   uint32_t early_cursor = 0;
+  // NAT: this worker's share of the port range (its position among the
+  // forwarding workers) and where its next port allocation starts.
+  uint32_t nat_share = 0, nat_cursor = 0;
 };
 
 inline void log_push(FwWorker& w, const LogEvent& e) {

@@ -23,9 +23,10 @@ uint32_t checked(uint32_t max) {
 }
 }  // namespace
 
-SessionTable::SessionTable(uint32_t max_sessions, uint32_t now)
+SessionTable::SessionTable(uint32_t max_sessions, uint32_t now, bool nat)
     : pool_(checked(max_sessions)),
-      buckets_(buckets_for(max_sessions), empty_bucket<Bucket>()),
+      xlate_(nat ? max_sessions : 0, ZeroPages{}),
+      buckets_(buckets_for(nat ? 2 * max_sessions : max_sessions), empty_bucket<Bucket>()),
       wheel_(max_sessions, now) {
   // Lowest indices first out, so a young table's sessions sit together.
   for (uint32_t i = max_sessions; i-- > 0;) {
@@ -34,11 +35,12 @@ SessionTable::SessionTable(uint32_t max_sessions, uint32_t now)
   }
 }
 
-size_t SessionTable::memory_bytes_for(uint32_t max) {
-  return size_t(max) * sizeof(Session) + size_t(buckets_for(max)) * sizeof(Bucket) + TimerWheel::memory_bytes_for(max);
+size_t SessionTable::memory_bytes_for(uint32_t max, bool nat) {
+  return size_t(max) * (sizeof(Session) + (nat ? sizeof(Xlate) : 0)) +
+         size_t(buckets_for(nat ? 2 * max : max)) * sizeof(Bucket) + TimerWheel::memory_bytes_for(max);
 }
 
-uint32_t SessionTable::lookup(const SessionKey& key, uint32_t hash) const {
+uint32_t SessionTable::lookup_entry(const SessionKey& key, uint32_t hash) const {
   // An entry lies in its home bucket or past it only across full buckets:
   // the first bucket with an empty way ends the search.
   for (uint32_t b = bucket_of(hash);; b = next_bucket(b)) {
@@ -50,7 +52,7 @@ uint32_t SessionTable::lookup(const SessionKey& key, uint32_t hash) const {
         full = false;
         continue;
       }
-      if (k.tag[j] == hash && pool_[i].key == key) return i;
+      if (k.tag[j] == hash && entry_is(i, key)) return i;
     }
     if (!full) return kNone;
   }
@@ -65,17 +67,18 @@ void SessionTable::lookup_bulk(const SessionKey* keys, const uint32_t* hashes, u
     const uint32_t cand = hit ? k.idx[__builtin_ctz(hit)] : empty ? kNone : kProbe;
     out[i] = cand;
     if (cand < kProbe) {
-      const auto* s = reinterpret_cast<const char*>(&pool_[cand]);
+      const auto* s = reinterpret_cast<const char*>(&pool_[slot_of(cand)]);
       __builtin_prefetch(s);
       __builtin_prefetch(s + sizeof(SessionKey) - 1);
+      if (cand & kViaXlate) __builtin_prefetch(&xlate_[slot_of(cand)]);
     }
   }
   // Pass 2: confirm. A wrong candidate (two hashes alike) or an entry that
   // may lie past a full home bucket takes the full search.
   for (uint32_t i = 0; i < n; i++) {
     if (out[i] == kNone) continue;
-    if (out[i] != kProbe && pool_[out[i]].key == keys[i]) continue;
-    out[i] = lookup(keys[i], hashes[i]);
+    if (out[i] != kProbe && entry_is(out[i], keys[i])) continue;
+    out[i] = lookup_entry(keys[i], hashes[i]);
   }
 }
 
@@ -93,18 +96,36 @@ SessionTable::Inserted SessionTable::insert(const SessionKey& key, uint32_t hash
   s.tclass = cls;
   s.last_seen = now;
 
-  // The table is never more than 80% full, so an empty way exists.
+  index_add(i, hash);
+  wheel_.schedule(i, now + timeouts_.s[cls]);
+  used_++;
+  return {i, true};
+}
+
+// The index is never more than 80% full, so an empty way exists.
+void SessionTable::index_add(uint32_t entry, uint32_t hash) {
   for (uint32_t b = bucket_of(hash);; b = next_bucket(b)) {
     Bucket& k = buckets_[b];
     for (uint32_t j = 0; j < kWays; j++)
       if (k.idx[j] == kNone) {
         k.tag[j] = hash;
-        k.idx[j] = i;
-        wheel_.schedule(i, now + timeouts_.s[cls]);
-        used_++;
-        return {i, true};
+        k.idx[j] = entry;
+        return;
       }
   }
+}
+
+bool SessionTable::set_xlate(uint32_t idx, const Xlate& x) {
+  if (!nat()) return false;
+  Session& s = pool_[idx];
+  Xlate& r = xlate_[idx];
+  r = x;
+  const SessionKey k = xlate_key(s.key, x, r.init_side);
+  const uint32_t h = session_hash(k);
+  if (lookup_entry(k, h) != kNone) return false;
+  index_add(idx | kViaXlate, h);
+  s.flags |= Session::kNat;
+  return true;
 }
 
 void SessionTable::erase(uint32_t idx) {
@@ -112,6 +133,7 @@ void SessionTable::erase(uint32_t idx) {
   if (!(s.flags & Session::kInUse)) return;
   wheel_.cancel(idx);
   index_remove(idx, session_hash(s.key));
+  if (s.flags & Session::kNat) index_remove(idx | kViaXlate, session_hash(xkey(idx)));
   s.flags = 0;
   wheel_.spare_link(idx) = free_head_;
   free_head_ = idx;

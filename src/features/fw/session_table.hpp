@@ -12,7 +12,10 @@
 //     and indices kept apart so the 8 tags can be compared together; the
 //     bucket count keeps the index at most 80% full, and an entry whose home
 //     bucket is full goes to the next one (linear probing over buckets);
-//   - the timer wheel (timer_wheel.hpp): 12 B a session.
+//   - the timer wheel (timer_wheel.hpp): 12 B a session;
+//   - in a table built for NAT, the translation records (Xlate, 16 B a
+//     slot): a translated session has a second index entry, for its
+//     translated tuple, so the index is sized for twice the sessions.
 // Because they are plain arrays of indices, they can later be allocated in a
 // named shared segment and re-attached by a restarted process.
 //
@@ -44,6 +47,7 @@ struct Session {
     kInitSide = 2,   // the initiator is the key's endpoint 1 (addr[1], port[1])
     kReplySeen = 4,  // a packet has come from the responder
     kLogClose = 8,   // its policy logs session-close
+    kNat = 16,       // translated: its Xlate holds the other tuple, indexed too
   };
   SessionKey key;
   uint32_t last_seen;  // second of the last packet either way (the lazy timer's reference)
@@ -68,6 +72,28 @@ struct Session {
 };
 static_assert(sizeof(Session) == 104, "session slot size is part of the memory budget");
 
+// A translated session's other tuple, oriented as its initiator's packets
+// leave the translation (IPv4, network order): [0] the initiator's endpoint,
+// [1] the responder's. Both are stored whole, changed or not, so that the
+// translated key is built without reading the original one.
+struct Xlate {
+  uint32_t addr[2];
+  uint16_t port[2];  // the ICMP echo id in both, for echo
+  uint16_t vrf;
+  uint8_t init_side;  // the translated key's side of the initiator (KeyBuild::src_side)
+  uint8_t pad;
+};
+static_assert(sizeof(Xlate) == 16);
+
+// The translated key of a session whose original key is `k`.
+inline SessionKey xlate_key(const SessionKey& k, const Xlate& x, uint8_t& init_side) {
+  const uint64_t mapped = 0xffff0000ull;
+  SessionKey out;
+  detail::set_words(out, init_side, 0, mapped | uint64_t(x.addr[0]) << 32, 0, mapped | uint64_t(x.addr[1]) << 32,
+                    x.port[0], x.port[1], x.vrf, k.proto);
+  return out;
+}
+
 // The timeout class of a session in `base` (its protocol's, or its TCP
 // state's): the application's inactivity-timeout replaces the idle ones
 // (TCP established, UDP, ICMP, other), not the TCP handshake and closing ones.
@@ -80,9 +106,15 @@ class SessionTable {
  public:
   static constexpr uint32_t kNone = ~0u;
   static constexpr uint32_t kMaxSessions = 1u << 30;
+  // Set in an index entry (lookup_bulk's and lookup_entry's results) that
+  // was found through a session's translated tuple.
+  static constexpr uint32_t kViaXlate = 1u << 31;
+  static uint32_t slot_of(uint32_t entry) { return entry & ~kViaXlate; }
 
-  // `now`: the current second on the caller's monotonic clock.
-  SessionTable(uint32_t max_sessions, uint32_t now);
+  // `now`: the current second on the caller's monotonic clock. `nat`: room
+  // for translated sessions (their records and second index entries).
+  SessionTable(uint32_t max_sessions, uint32_t now, bool nat = false);
+  bool nat() const { return xlate_.size() != 0; }
 
   uint32_t capacity() const { return uint32_t(pool_.size()); }
   uint32_t size() const { return used_; }
@@ -95,12 +127,18 @@ class SessionTable {
   void prefetch(uint32_t hash) const { __builtin_prefetch(&buckets_[bucket_of(hash)]); }
 
   // `hash` is always session_hash(key): erase() recomputes it from the key.
-  // The session index for `key`, or kNone.
-  uint32_t lookup(const SessionKey& key, uint32_t hash) const;
+  // The index entry for `key` (a session index, with kViaXlate when `key`
+  // is a session's translated tuple), or kNone.
+  uint32_t lookup_entry(const SessionKey& key, uint32_t hash) const;
+  // The session index for `key`, either tuple, or kNone.
+  uint32_t lookup(const SessionKey& key, uint32_t hash) const {
+    const uint32_t e = lookup_entry(key, hash);
+    return e == kNone ? kNone : slot_of(e);
+  }
 
-  // out[i] = lookup(keys[i], hashes[i]), for buckets already prefetched: one
-  // pass over the buckets that prefetches the candidate sessions, then one
-  // that confirms their keys. A miss costs no session read.
+  // out[i] = lookup_entry(keys[i], hashes[i]), for buckets already
+  // prefetched: one pass over the buckets that prefetches the candidate
+  // sessions, then one that confirms their keys. A miss costs no session read.
   void lookup_bulk(const SessionKey* keys, const uint32_t* hashes, uint32_t n, uint32_t* out) const;
 
   struct Inserted {
@@ -111,11 +149,23 @@ class SessionTable {
   // `now`. `init_side` is the initiating packet's KeyBuild::src_side.
   Inserted insert(const SessionKey& key, uint32_t hash, uint8_t init_side, TimeoutClass cls, uint32_t now);
 
-  // Removes a session: index entry, timer and slot (reused by a later insert).
+  // Makes session `idx` a translated one: `x` is its other tuple, indexed
+  // from now on. False, changing nothing, when that tuple is already a
+  // session's (either of its tuples) or the table has no room for NAT.
+  bool set_xlate(uint32_t idx, const Xlate& x);
+  // Whether `key` is free as a translated tuple (port allocation's test).
+  bool free_key(const SessionKey& key) const { return lookup_entry(key, session_hash(key)) == kNone; }
+
+  // Removes a session: index entries, timer and slot (reused by a later insert).
   void erase(uint32_t idx);
 
   Session& at(uint32_t idx) { return pool_[idx]; }
   const Session& at(uint32_t idx) const { return pool_[idx]; }
+  const Xlate& xlate(uint32_t idx) const { return xlate_[idx]; }
+  SessionKey xkey(uint32_t idx) const {
+    uint8_t side;
+    return xlate_key(pool_[idx].key, xlate_[idx], side);
+  }
 
   // The per-packet update of a session hit: counters and last-seen only.
   // The timer is not touched: when it fires, expire() sees the later
@@ -153,10 +203,10 @@ class SessionTable {
 
   const TimerWheel& wheel() const { return wheel_; }
 
-  // Bytes held by the three arrays, and the same for a table of `max`
-  // sessions without building one (the memory budget's figure).
-  size_t memory_bytes() const { return memory_bytes_for(capacity()); }
-  static size_t memory_bytes_for(uint32_t max);
+  // Bytes held by the arrays, and the same for a table of `max` sessions
+  // without building one (the memory budget's figure).
+  size_t memory_bytes() const { return memory_bytes_for(capacity(), nat()); }
+  static size_t memory_bytes_for(uint32_t max, bool nat = false);
 
  private:
   static constexpr uint32_t kWays = 8;
@@ -167,7 +217,14 @@ class SessionTable {
   static_assert(sizeof(Bucket) == 64);
   static constexpr uint32_t kProbe = kNone - 1;  // lookup_bulk: the home bucket alone cannot tell
 
-  static uint32_t buckets_for(uint32_t max) { return (max * uint64_t(10) + 8 * kWays - 1) / (8 * kWays); }
+  static uint32_t buckets_for(uint32_t entries) {
+    return uint32_t((entries * uint64_t(10) + 8 * kWays - 1) / (8 * kWays));
+  }
+  // Whether index entry e's tuple is `key`.
+  bool entry_is(uint32_t e, const SessionKey& key) const {
+    return (e & kViaXlate) ? xkey(slot_of(e)) == key : pool_[e].key == key;
+  }
+  void index_add(uint32_t entry, uint32_t hash);
   // Multiply-shift range reduction: any bucket count, no division.
   uint32_t bucket_of(uint32_t hash) const { return uint32_t((uint64_t(hash) * buckets_.size()) >> 32); }
   uint32_t next_bucket(uint32_t b) const { return b + 1 == buckets_.size() ? 0 : b + 1; }
@@ -192,6 +249,7 @@ class SessionTable {
   // In huge pages: random lookups into tables of millions of sessions
   // would miss the TLB on nearly every bucket and session with 4 KB pages.
   HugeArray<Session> pool_;
+  HugeArray<Xlate> xlate_;  // empty in a table without NAT
   HugeArray<Bucket> buckets_;
   TimerWheel wheel_;
   Timeouts timeouts_;

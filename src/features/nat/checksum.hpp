@@ -43,8 +43,8 @@ inline uint16_t csum_update16(uint16_t check, uint16_t from, uint16_t to) {
 
 // The same for a 32-bit value (an IPv4 address).
 inline uint16_t csum_update32(uint16_t check, uint32_t from, uint32_t to) {
-  const uint32_t sum = uint32_t(uint16_t(~check)) + uint16_t(~from) + uint16_t(~(from >> 16)) + uint16_t(to) +
-                       uint16_t(to >> 16);
+  const uint32_t sum =
+      uint32_t(uint16_t(~check)) + uint16_t(~from) + uint16_t(~(from >> 16)) + uint16_t(to) + uint16_t(to >> 16);
   return uint16_t(~csum_fold(sum));
 }
 

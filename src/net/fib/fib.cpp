@@ -19,10 +19,10 @@ namespace vp {
 
 std::atomic<const Ip4Mtrie*> g_fib4[kMaxFibs];
 std::atomic<const Lpm6*> g_fib6[kMaxFibs];
-std::array<uint8_t, size_t(RouteSource::count)> g_source_priority = {0, 1, 5, 20, 20};
+std::array<uint8_t, size_t(RouteSource::count)> g_source_priority = {0, 1, 5, 20, 20, 2};
 
 const char* source_name(RouteSource s) {
-  static const char* n[] = {"connected", "static", "api", "fpm", "netlink"};
+  static const char* n[] = {"connected", "static", "api", "fpm", "netlink", "feature"};
   return n[int(s)];
 }
 

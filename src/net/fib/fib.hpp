@@ -32,7 +32,9 @@
 
 namespace vp {
 
-enum class RouteSource : uint8_t { connected = 0, static_cli, api, fpm, netlink, count };
+// feature: routes a feature keeps for its own addresses (NAT's outside
+// addresses), never shown as configuration.
+enum class RouteSource : uint8_t { connected = 0, static_cli, api, fpm, netlink, feature, count };
 const char* source_name(RouteSource s);
 extern std::array<uint8_t, size_t(RouteSource::count)> g_source_priority;
 

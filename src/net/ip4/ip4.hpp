@@ -15,21 +15,27 @@ namespace vp {
 
 inline rte_ipv4_hdr* ip4_hdr(rte_mbuf* m) { return rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr*, meta(m).l3_off); }
 
-namespace detail {
-inline uint32_t flow_mix4(const rte_ipv4_hdr* ip, bool ports_known) {
+// The symmetric flow hash of a tuple given as values (addresses and ports as
+// they sit in the packet): both directions hash alike. NAT computes the
+// hash a packet would have after its translation with it.
+inline uint32_t flow_hash4_of(uint32_t s, uint32_t d, uint16_t sport, uint16_t dport, uint8_t proto, bool ports) {
   // Ordered with min/max, not a swap: compilers branch on the swap, and
   // which address is the smaller one is a coin toss per packet.
-  uint32_t s = ip->src_addr, d = ip->dst_addr;
-  uint32_t a = std::min(s, d), b = std::max(s, d);
-  uint32_t ports = 0;
-  if ((ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) && ports_known) {
-    uint16_t pp[2];
-    std::memcpy(pp, reinterpret_cast<const uint8_t*>(ip) + rte_ipv4_hdr_len(ip), 4);
-    ports = uint32_t(std::min(pp[0], pp[1])) << 16 | std::max(pp[0], pp[1]);
-  }
+  const uint32_t a = std::min(s, d), b = std::max(s, d);
+  const uint32_t pp = ports && (proto == IPPROTO_TCP || proto == IPPROTO_UDP)
+                          ? uint32_t(std::min(sport, dport)) << 16 | std::max(sport, dport)
+                          : 0;
   uint32_t h = _mm_crc32_u32(0, a);
   h = _mm_crc32_u32(h, b);
-  return _mm_crc32_u32(h, ports ^ ip->next_proto_id);
+  return _mm_crc32_u32(h, pp ^ proto);
+}
+
+namespace detail {
+inline uint32_t flow_mix4(const rte_ipv4_hdr* ip, bool ports_known) {
+  uint16_t pp[2] = {0, 0};
+  const bool ports = ports_known && (ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP);
+  if (ports) std::memcpy(pp, reinterpret_cast<const uint8_t*>(ip) + rte_ipv4_hdr_len(ip), 4);
+  return flow_hash4_of(ip->src_addr, ip->dst_addr, pp[0], pp[1], ip->next_proto_id, ports);
 }
 }  // namespace detail
 
