@@ -7,6 +7,7 @@
 // vector, and continue on their owner at meta.next.
 #include "graph/feature.hpp"
 #include "graph/thread.hpp"
+#include "io/interface.hpp"
 #include "net/ip/flow_owner.hpp"
 
 namespace vp {
