@@ -323,3 +323,57 @@ def test_running_config_replays(lab):
         v.cli(c)
     rc = [l for l in v.cli("show running-config").splitlines() if "nat44" in l]
     assert sorted(rc) == sorted(cmds), rc
+
+
+def test_with_zones_policy_order_and_logs(lab):
+    """Junos' order: the policy matches the original source (source NAT
+    after it) and the translated destination (static NAT before it, whose
+    route picks the to-zone); the flow logs carry the translation."""
+    from test_fw import parse_rt_flow
+    v, a, b = nat_lab(lab)
+    v.cli(f"set security zones security-zone trust interfaces {a['port']}")
+    v.cli(f"set security zones security-zone untrust interfaces {b['port']}")
+    v.cli(f"set security address-book global address inside-a {a['ip']}/32")
+    head = "set security policies from-zone trust to-zone untrust policy out"
+    v.cli(f"{head} match source-address inside-a destination-address any application any")
+    v.cli(f"{head} then permit")
+    v.cli(f"{head} then log session-init")
+    head = "set security policies from-zone untrust to-zone trust policy in"
+    v.cli(f"{head} match source-address any destination-address inside-a application junos-ssh")
+    v.cli(f"{head} then permit")
+    v.cli(f"nat44 add interface address {b['port']}")
+    v.cli(f"set interface nat44 in {a['port']} out {b['port']}")
+    v.cli(f"nat44 add static mapping tcp local {a['ip']} 22 external {b['port']} 2222")
+    sh(["ip", "-n", b["ns"], "route", "add", "default", "via", "10.2.0.1"])
+    while not v.json("show security policies")["rulebase"]["current"]:
+        time.sleep(0.01)
+    lst = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    lst.bind(("127.0.0.1", 0))
+    lst.settimeout(0.2)
+    try:
+        v.cli(f"set security log stream s host 127.0.0.1 port {lst.getsockname()[1]}")
+        srv = Server(b["ns"], "udp", 7400)
+        assert client(a["ns"], "udp", b["ip"], 7400, base=41000) == 1
+        assert srv.peers()[0][0] == "10.2.0.1"
+        got = None
+        deadline = time.time() + 3
+        while not got and time.time() < deadline:
+            try:
+                kind, sd, msg = parse_rt_flow(lst.recv(4096).decode())
+            except socket.timeout:
+                continue
+            if kind == "RT_FLOW_SESSION_CREATE" and sd["destination-port"] == "7400":
+                got = sd
+    finally:
+        lst.close()
+    assert got, "no session-create log"
+    assert got["source-address"] == a["ip"] and got["source-port"] == "41000", got
+    assert got["nat-source-address"] == "10.2.0.1" and got["nat-source-port"] != "41000", got
+    assert got["nat-destination-address"] == b["ip"] and got["nat-destination-port"] == "7400", got
+    # Port forwarding from outside: the policy names the inside server
+    # (the translated destination) and junos-ssh (its translated port).
+    srv = Server(a["ns"], "tcp", 22)
+    assert client(b["ns"], "tcp", "10.2.0.1", 2222) == 1
+    assert srv.peers()[0][0] == b["ip"]
+    # A port no mapping forwards goes to the router, where host-inbound refuses it.
+    assert client(b["ns"], "tcp", "10.2.0.1", 2223) == 0

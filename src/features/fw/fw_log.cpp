@@ -74,11 +74,20 @@ std::string format(const LogEvent& e, const std::string& host) {
       " source-address=\"{}\" source-port=\"{}\" destination-address=\"{}\" destination-port=\"{}\""
       " protocol-id=\"{}\" policy-name=\"{}\" source-zone-name=\"{}\" destination-zone-name=\"{}\"",
       src, sp, dst, dp, e.key.proto, policy_name(e.policy), zone_name(e.zone[0]), zone_name(e.zone[1]));
-  if (e.kind != LogKind::kDeny)
+  if (e.kind != LogKind::kDeny) {
+    // The initiator's packet after translation (Junos' nat-* fields); the
+    // original tuple when nothing was translated.
+    auto v4 = [](uint32_t a) {
+      IpAddr x;
+      std::memcpy(x.b.data(), &a, 4);
+      return x.str();
+    };
     sd += fmt::format(
         " nat-source-address=\"{}\" nat-source-port=\"{}\" nat-destination-address=\"{}\""
         " nat-destination-port=\"{}\" src-nat-rule-name=\"N/A\" dst-nat-rule-name=\"N/A\"",
-        src, sp, dst, dp);
+        e.nat ? v4(e.xaddr[0]) : src, e.nat ? rte_be_to_cpu_16(e.xport[0]) : sp, e.nat ? v4(e.xaddr[1]) : dst,
+        e.nat ? rte_be_to_cpu_16(e.xport[1]) : dp);
+  }
   if (e.kind == LogKind::kClose)
     sd += fmt::format(
         " packets-from-client=\"{}\" bytes-from-client=\"{}\" packets-from-server=\"{}\" bytes-from-server=\"{}\"",

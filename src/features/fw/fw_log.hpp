@@ -26,6 +26,11 @@ struct LogEvent {
   CloseReason reason;
   uint8_t zone[2];  // from, to
   uint8_t init_side;
+  // A translated session's other tuple (IPv4, network order): [0] the
+  // initiator's endpoint, [1] the responder's.
+  bool nat;
+  uint32_t xaddr[2];
+  uint16_t xport[2];
 };
 
 class LogRing {

@@ -178,6 +178,14 @@ inline void log_push(FwWorker& w, const LogEvent& e) {
 }
 inline void log_session(FwWorker& w, LogKind k, const Session& s, CloseReason r) {
   LogEvent e;
+  e.nat = s.flags & Session::kNat;
+  if (e.nat) {
+    const Xlate& x = w.table->xlate(w.table->index_of(s));
+    e.xaddr[0] = x.addr[0];
+    e.xaddr[1] = x.addr[1];
+    e.xport[0] = x.port[0];
+    e.xport[1] = x.port[1];
+  }
   e.key = s.key;
   e.bytes[0] = s.bytes[0];
   e.bytes[1] = s.bytes[1];

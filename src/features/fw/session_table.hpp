@@ -162,6 +162,8 @@ class SessionTable {
   Session& at(uint32_t idx) { return pool_[idx]; }
   const Session& at(uint32_t idx) const { return pool_[idx]; }
   const Xlate& xlate(uint32_t idx) const { return xlate_[idx]; }
+  // The index of a session of this table's pool.
+  uint32_t index_of(const Session& s) const { return uint32_t(&s - &pool_[0]); }
   SessionKey xkey(uint32_t idx) const {
     uint8_t side;
     return xlate_key(pool_[idx].key, xlate_[idx], side);
