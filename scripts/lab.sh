@@ -139,6 +139,23 @@ $CTL show security policies hit-count
 step "show security flow statistics"
 $CTL show security flow statistics
 
+step "NAT44: h1's flows leave as vplane's address on h2's link (source NAT to an interface)"
+for c in "nat44 add interface address ${PORTS[1]}" \
+         "set interface nat44 in ${PORTS[0]} out ${PORTS[1]}"; do
+  echo "  $c"
+  $CTL $c
+done
+SEEN=$(ip netns exec vplab-h2 /usr/bin/python3 -c 'import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 5300)); s.listen(1); s.settimeout(5)
+try: c, a = s.accept(); print(a[0])
+except socket.timeout: print("nothing")' &
+  sleep 0.3
+  ip netns exec vplab-h1 /usr/bin/python3 -c 'import socket; socket.create_connection(("10.10.2.2", 5300), timeout=2)' || true
+  wait)
+echo "  h2's server saw h1 connect from $SEEN (h1 is 10.10.1.2)"
+step "show nat44 sessions"
+$CTL show nat44 sessions
+
 step "show interface"
 $CTL show interface
 step "show ip fib"
@@ -156,4 +173,4 @@ step "show errors"
 $CTL show errors
 
 RX=$($CTL --json show interface | /usr/bin/python3 -c 'import json,sys; print(sum(i["counters"]["rx_packets"] for i in json.load(sys.stdin)))')
-step "summary: vplane routed $RX packets between 10.10.1.0/24 and 10.10.2.0/24 and their IPv6 twins; TCP through it: $RATE (IPv4), $RATE6 (IPv6), $RATEFW (IPv4 through the zone firewall)"
+step "summary: vplane routed $RX packets between 10.10.1.0/24 and 10.10.2.0/24 and their IPv6 twins; TCP through it: $RATE (IPv4), $RATE6 (IPv6), $RATEFW (IPv4 through the zone firewall); NAT44 made h1 $SEEN"

@@ -193,7 +193,15 @@ void fw_in(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     }
     SessionTable::touch(s, dir, len, w.now);
     if constexpr (!F::kV6)
-      if (s.flags & Session::kNat) nat::translate4(s, tab.xlate(s_idx), via_xlate, dir, ip, len);
+      if (s.flags & Session::kNat) {
+        nat::translate4(s, tab.xlate(s_idx), via_xlate, dir, ip, len);
+        // The rest of a translated datagram would leave untranslated (it
+        // has no ports to find the session by): it is dropped instead.
+        if (__builtin_expect(pm.flags & kFragVerdict, 0)) {
+          frag_verdict(m, false);
+          tickets--;
+        }
+      }
     hits++;
     next[i] = feature_next(arc, pm);
     if (__builtin_expect(pm.flags & kTraced, 0))

@@ -181,7 +181,11 @@ void fw_new(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     if (rule && rule->log_close) s.flags |= Session::kLogClose;
     if (rule && rule->log_init) log_session(w, LogKind::kCreate, s, CloseReason::kNone);
     if constexpr (!F::kV6)
-      if (s.flags & Session::kNat) nat::translate4(s, tab.xlate(r.idx), false, 0, F::hdr(m), len);
+      if (s.flags & Session::kNat) {
+        nat::translate4(s, tab.xlate(r.idx), false, 0, F::hdr(m), len);
+        // As in fw-ip4: the rest of a translated datagram is dropped.
+        if (__builtin_expect(meta(m).flags & kFragVerdict, 0)) frag_verdict(m, false);
+      }
     opened++;
     cadd(w.c.created, 1);
     t.count_error(self, kCreated);
