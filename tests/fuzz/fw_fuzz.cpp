@@ -1,5 +1,7 @@
-// Fuzz target: the firewall's packet paths. Two zones with a permit policy
-// (logging), a reject and a deny policy, every screen on the inside zone;
+// Fuzz target: the firewall's packet paths, and NAT44's on them. Two zones
+// with a permit policy (logging), a reject and a deny policy, every screen
+// on the inside zone; source NAT to the outside interface and a pool, a
+// twice-NAT port forward, a 1:1 mapping and an identity mapping;
 // arbitrary bytes arrive on either side, as a whole frame or (first byte
 // odd) as an IPv4 or IPv6 packet behind a valid Ethernet header, so that
 // most inputs reach the screens, the session key, related ICMP, the TCP
@@ -65,6 +67,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
              "set security policies from-zone in to-zone out policy all then log session-init",
              "set security policies from-zone in to-zone out policy all then log session-close",
              "set security policies from-zone in to-zone out policy all then count",
+             "nat44 add interface address loop1",
+             "nat44 add address 10.9.0.100 - 10.9.0.101",
+             "nat44 add address 10.9.0.200 twice-nat",
+             "nat44 add static mapping tcp local 10.0.0.5 80 external 10.9.0.50 8080 twice-nat",
+             "nat44 add static mapping local 10.0.0.6 external 10.9.0.60",
+             "nat44 add identity mapping 10.0.0.7",
+             "set interface nat44 in loop0 out loop1",
          })
       if (!Cli::get().execute(c, false).ok) __builtin_trap();
     fw::publish_now();

@@ -83,11 +83,15 @@ uint32_t n_workers() { return uint32_t(threads().forwarding().size()); }
 void size_workers(uint32_t per_worker, bool nat) {
   Runtime& r = rt();
   if (r.workers && per_worker <= r.capacity && (r.nat || !nat)) return;
-  if (r.workers)
-    log::warn("fw: {}: new session tables, sessions cleared",
-              per_worker > r.capacity
-                  ? fmt::format("session limit raised above the tables' capacity ({} per worker)", r.capacity)
-                  : std::string("NAT enabled"));
+  uint64_t lost = 0;
+  for (uint32_t t : threads().forwarding())
+    if (FwWorker* w = g_fw_worker[t].load()) lost += w->table->size();
+  if (lost)
+    log::warn("fw: {}: new session tables, {} sessions cleared",
+              per_worker > r.capacity ? fmt::format("session limit raised above the tables' capacity ({} per worker)",
+                                                    r.capacity)
+                                      : std::string("NAT enabled"),
+              lost);
   per_worker = std::max(per_worker, r.capacity);
   nat |= r.nat;
   const uint32_t now = fw_now();

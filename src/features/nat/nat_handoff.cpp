@@ -22,7 +22,7 @@ void nat44_handoff(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
         const rte_ipv4_hdr* ip = ip4_hdr(m);
         const uint32_t frame = rte_pktmbuf_data_len(m) - meta(m).l3_off;
         const uint32_t tl = rte_be_to_cpu_16(ip->total_length);
-        return owner4(ns, own, ip, tl < frame ? tl : frame);
+        return owner4(ns, own, ip, tl < frame ? tl : frame, hash);
       });
 }
 }  // namespace

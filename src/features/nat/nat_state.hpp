@@ -134,8 +134,10 @@ inline uint8_t rx_role(const NatState& ns, uint32_t sw_if) {
   return r ? r : ns.output_feature ? uint8_t(kIn) : uint8_t(0);
 }
 
-// The owner of the flow of an IPv4 packet (see the top of this file).
-inline uint32_t owner4(const NatState& ns, const FlowOwners& own, const rte_ipv4_hdr* ip, uint32_t len) {
+// The owner of the flow of an IPv4 packet (see the top of this file);
+// `hash`, its flow_hash4 when the caller has it.
+inline uint32_t owner4(const NatState& ns, const FlowOwners& own, const rte_ipv4_hdr* ip, uint32_t len,
+                       uint32_t hash) {
   if (own.threads.size() > 1 && !ns.addrs.empty()) {
     uint16_t sp = 0, dp = 0;
     const bool ports = nat_ports4(ip, len, sp, dp);
@@ -156,7 +158,10 @@ inline uint32_t owner4(const NatState& ns, const FlowOwners& own, const rte_ipv4
         if (const int k = ns.share_of(rte_be_to_cpu_16(port)); k >= 0) return ns.workers[uint32_t(k)];
     }
   }
-  return own.owner(flow_hash4(ip));
+  return own.owner(hash);
+}
+inline uint32_t owner4(const NatState& ns, const FlowOwners& own, const rte_ipv4_hdr* ip, uint32_t len) {
+  return owner4(ns, own, ip, len, flow_hash4(ip));
 }
 
 }  // namespace vp::nat
