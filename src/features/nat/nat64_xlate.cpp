@@ -56,7 +56,7 @@ bool is_ext_header(uint8_t nh) {
     case 135:  // mobility
     case 139:  // HIP
     case 140:  // shim6
-    case 253:
+    case 253:  // experiments (RFC 3692)
     case 254:
       return true;
     default:
@@ -589,7 +589,7 @@ XlateResult xlate_6to4(rte_mbuf* m, const Xlate6to4& o, const Xlate6to4* in) {
   if (v.total > m->pkt_len - l3) return R::kTruncated;
   if (v.l4 > seg) return R::kTruncated;
   if (!tail_trimmable(m, l3, v.total)) return R::kMalformed;
-  if (v.proto == kIcmp) return R::kOtherFamilyIcmp;
+  if (v.proto == kIcmp || v.proto == kIgmp) return R::kOtherFamilyProto;
   const uint32_t l4_len = v.total - v.l4;
   if (kIp4Hdr + l4_len > 0xffff) return R::kTooBig;
   uint8_t* l4 = ip + v.l4;
@@ -628,7 +628,8 @@ XlateResult xlate_4to6(rte_mbuf* m, const Xlate4to6& o, const Xlate4to6* in) {
   if (v.total > m->pkt_len - l3) return R::kTruncated;
   if (!tail_trimmable(m, l3, v.total)) return R::kMalformed;
   if (unexpired_source_route(ip, v.ihl)) return R::kSourceRoute;
-  if (v.proto == kIcmp6) return R::kOtherFamilyIcmp;
+  if (v.proto == kIcmp6 || v.proto == kHopByHop || v.proto == kRouting || v.proto == kFragment || v.proto == kDstOpts)
+    return R::kOtherFamilyProto;
   if (v.proto == kIgmp) return R::kIgmp;
   uint8_t* l4 = ip + v.ihl;
   const uint32_t l4_len = v.total - v.ihl;

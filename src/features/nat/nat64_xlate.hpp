@@ -46,10 +46,10 @@
 // options dropped (an unexpired LSRR/SSRR refuses the packet:
 // kSourceRoute). A fragment (MF set or offset not 0) gets a Fragment header
 // (identification = the IPv4 one, offset and M copied); an unfragmented
-// packet never does, whatever its DF (RFC 7915 4.1 after RFC 8021: no
-// atomic fragments). An unfragmented DF=0 packet bigger than the IPv6 path
-// takes is not fragmented here: the caller fragments it in IPv4 first (to
-// 1232-byte payloads for the 1280-byte IPv6 minimum) if it wants to.
+// packet never does, whatever its DF (RFC 7915 4.1: no atomic fragments).
+// An unfragmented DF=0 packet bigger than the IPv6 path takes is not
+// fragmented here: the caller fragments it in IPv4 first (to 1232-byte
+// payloads for the 1280-byte IPv6 minimum) if it wants to.
 // IPv6 -> IPv4: TOS = traffic class, TTL = hop limit, no options.
 // Hop-by-hop, routing and destination options headers are skipped (a
 // routing header with segments left refuses the packet: kSegmentsLeft); any
@@ -59,7 +59,10 @@
 // is larger than 1260 bytes and cleared otherwise (RFC 7915 5), and the
 // identification is the caller's (Xlate6to4::id: RFC 7915 5.1 wants it from
 // the translator's identification generator, which is the caller's state).
-// Other protocols are copied (ICMP <-> ICMPv6 becomes 1 <-> 58).
+// Other protocols are copied (ICMP <-> ICMPv6 becomes 1 <-> 58), except
+// those that exist in one version only and would be misread in the other:
+// ICMPv6 and the IPv6 extension header numbers in IPv4, ICMP and IGMP in
+// IPv6 (kOtherFamilyProto).
 //
 // L4: TCP and UDP checksums are updated incrementally for the pseudo-header
 // (addresses) and the ports. UDP over IPv4 with checksum 0 gets a full
@@ -185,7 +188,7 @@ enum class XlateResult : uint8_t {
   kIcmpBadInner,         // ICMP error whose quoted packet is not one
   kIcmpNested,           // ICMP error quoting an ICMP error
   kIgmp,                 // 4->6: IGMP (single hop, RFC 7915 4.2)
-  kOtherFamilyIcmp,      // ICMPv6 inside IPv4 or ICMP inside IPv6
+  kOtherFamilyProto,     // a protocol of the other IP version only (ICMPv6 or IPv6 headers in IPv4; ICMP, IGMP in IPv6)
   kCount
 };
 
@@ -207,7 +210,7 @@ inline constexpr std::pair<XlateResult, const char*> kXlateResultNames[] = {
     {XlateResult::kIcmpBadInner, "ICMP error with a bad inner packet"},
     {XlateResult::kIcmpNested, "ICMP error quoting an ICMP error"},
     {XlateResult::kIgmp, "IGMP not translated"},
-    {XlateResult::kOtherFamilyIcmp, "ICMP of the other IP version"},
+    {XlateResult::kOtherFamilyProto, "protocol of the other IP version"},
 };
 static_assert(std::size(kXlateResultNames) == size_t(XlateResult::kCount));
 static_assert([] {
