@@ -64,10 +64,27 @@ bool is_ext_header(uint8_t nh) {
   }
 }
 
+// The sum of two IPv6 addresses (a source and a destination), as four
+// 64-bit words with end-around carries (RFC 1071 2(C)): the same one's
+// complement sum as 16 adds of 16-bit words, in a quarter of the adds;
+// folded, so that callers may add more terms to it.
+uint32_t sum_addrs6(const uint8_t* a, const uint8_t* b) {
+  uint64_t w[4];
+  std::memcpy(w, a, 16);
+  std::memcpy(w + 2, b, 16);
+  uint64_t s = w[0];
+  for (int i = 1; i < 4; i++) {
+    const bool carry = __builtin_add_overflow(s, w[i], &s);
+    s += carry;  // cannot carry again: s is at most 2^64 - 2 after a carry
+  }
+  s = (s & 0xffffffff) + (s >> 32);
+  return csum_fold(uint32_t((s & 0xffffffff) + (s >> 32)));
+}
+
 // The pseudo-header sum of RFC 8200 8.1 (the ICMPv6 checksum's, the
 // TCP/UDP checksum's over IPv6).
 uint32_t phdr6(const uint8_t* src, const uint8_t* dst, uint32_t len, uint8_t proto) {
-  uint32_t s = csum_add_bytes(csum_add_bytes(0, src, 16), dst, 16);
+  const uint32_t s = sum_addrs6(src, dst);
   return s + rte_cpu_to_be_16(uint16_t(len >> 16)) + rte_cpu_to_be_16(uint16_t(len)) + rte_cpu_to_be_16(proto);
 }
 
@@ -409,8 +426,7 @@ R icmp6_error_to4(rte_mbuf* m, uint32_t l3, uint8_t* ip, const V6& v, const Xlat
 
   if (ifirst) {
     if (iv.proto == kTcp || iv.proto == kUdp) {
-      const uint32_t d =
-          csum_neg(csum_add_bytes(csum_add_bytes(0, q + 8, 16), q + 24, 16)) + sum4(in->src) + sum4(in->dst);
+      const uint32_t d = csum_neg(sum_addrs6(q + 8, q + 24)) + sum4(in->src) + sum4(in->dst);
       rewrite_ports(il4, iseg, iv.proto == kUdp, d, in->sport, in->dport, false);
     } else if (iv.proto == kIcmp6 && iseg) {
       const bool req = il4[0] == 128;
@@ -552,8 +568,7 @@ R icmp4_error_to6(rte_mbuf* m, uint32_t l3, uint8_t* ip, const V4& v, const Xlat
 
   if (ifirst) {
     if (iv.proto == kTcp || iv.proto == kUdp) {
-      const uint32_t d =
-          csum_neg(csum_add_bytes(0, q + 12, 8)) + csum_add_bytes(csum_add_bytes(0, in->src, 16), in->dst, 16);
+      const uint32_t d = csum_neg(csum_add_bytes(0, q + 12, 8)) + sum_addrs6(in->src, in->dst);
       rewrite_ports(il4, iseg, iv.proto == kUdp, d, in->sport, in->dport, false);
     } else if (iv.proto == kIcmp && iseg) {
       const bool req = il4[0] == 8;
@@ -608,7 +623,7 @@ XlateResult xlate_6to4(rte_mbuf* m, const Xlate6to4& o, const Xlate6to4* in) {
     const bool req = l4[0] == 128;
     rewrite_echo(l4, l4_seg, req ? 8 : 0, req ? o.sport : o.dport, csum_neg(phdr6(ip + 8, ip + 24, l4_len, kIcmp6)));
   } else if (first && (v.proto == kTcp || v.proto == kUdp)) {
-    const uint32_t d = csum_neg(csum_add_bytes(csum_add_bytes(0, ip + 8, 16), ip + 24, 16)) + sum4(o.src) + sum4(o.dst);
+    const uint32_t d = csum_neg(sum_addrs6(ip + 8, ip + 24)) + sum4(o.src) + sum4(o.dst);
     rewrite_ports(l4, l4_seg, v.proto == kUdp, d, o.sport, o.dport, m->ol_flags & RTE_MBUF_F_TX_L4_MASK);
   }
   alignas(8) uint8_t h[kIp4Hdr];
@@ -662,8 +677,7 @@ XlateResult xlate_4to6(rte_mbuf* m, const Xlate4to6& o, const Xlate4to6* in) {
     const uint16_t c = uint16_t(~csum_fold(s));
     st16(l4 + 6, c ? c : 0xffff);
   } else if (first && (v.proto == kTcp || v.proto == kUdp)) {
-    const uint32_t d =
-        csum_neg(csum_add_bytes(0, ip + 12, 8)) + csum_add_bytes(csum_add_bytes(0, o.src, 16), o.dst, 16);
+    const uint32_t d = csum_neg(csum_add_bytes(0, ip + 12, 8)) + sum_addrs6(o.src, o.dst);
     rewrite_ports(l4, l4_seg, v.proto == kUdp, d, o.sport, o.dport, m->ol_flags & RTE_MBUF_F_TX_L4_MASK);
   }
   alignas(8) uint8_t h[kIp6Hdr + kFragHdr];
