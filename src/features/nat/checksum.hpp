@@ -70,8 +70,20 @@ inline uint32_t csum_delta32(uint32_t from, uint32_t to) {
   return uint32_t(uint16_t(~from)) + uint16_t(~(from >> 16)) + uint16_t(to) + uint16_t(to >> 16);
 }
 inline uint32_t csum_delta16(uint16_t from, uint16_t to) { return uint32_t(uint16_t(~from)) + to; }
+// Words summing to `sum` taken out of the coverage, as a delta: for a
+// change that removes more than it adds (IPv6 addresses replaced by IPv4
+// ones in a pseudo-header, a pseudo-header dropped altogether).
+inline uint32_t csum_neg(uint32_t sum) { return uint16_t(~csum_fold(sum)); }
 inline uint16_t csum_apply(uint16_t check, uint32_t delta) {
   return uint16_t(~csum_fold(uint32_t(uint16_t(~check)) + csum_fold(delta)));
+}
+
+// An offloaded checksum (RTE_MBUF_F_TX_L4_MASK, a GSO frame): the field
+// holds the pseudo-header's sum, not complemented, and whoever completes it
+// sums the L4 header and payload. So a pseudo-header delta is added as it
+// is, and a port change must not be (the completion sums the new port).
+inline uint16_t csum_partial_apply(uint16_t partial, uint32_t delta) {
+  return csum_fold(uint32_t(partial) + csum_fold(delta));
 }
 
 // A UDP checksum of 0 means "none" over IPv4 and stays so; a computed 0 is
