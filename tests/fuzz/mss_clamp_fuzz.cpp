@@ -1,20 +1,26 @@
 // Fuzz target: TCP MSS clamping's option walk, alone and in the nodes.
 //
-// Alone: the input (after two control bytes: the clamp) is a TCP header
-// and whatever follows it. clamp_mss must leave a segment it does not
-// clamp exactly as it was; one it clamps may differ only in MSS values,
-// each now at most the clamp, and in the checksum, and the ones'
-// complement sum over the whole segment must be unchanged (the checksum
-// still verifies against the same pseudo-header).
+// The first byte chooses the mode, the next two the clamp; the rest is a
+// TCP segment, taken as it is or (mode bit 3) read as a list of options
+// to build (no-operations, MSS, the SYN options Linux sends, an option of
+// any kind and length, an MSS of the wrong length), so that the seeded
+// random driver of g++ builds reaches well-formed option lists too.
 //
-// In the nodes: the same bytes as the TCP segment of an IPv4 or IPv6
-// packet (IP lengths right, SYN forced on every other input), routed from
-// a loopback to a null sink with clamping on both of them in both
-// directions, so that every clamp node parses it. Any crash, sanitizer
-// report or leaked buffer is a bug.
+// Alone: clamp_mss must leave a segment it does not clamp exactly as it
+// was; one it clamps may differ only in MSS values, each now at most the
+// clamp, and in the checksum, and the ones' complement sum over the whole
+// segment must be unchanged (the checksum still verifies against the same
+// pseudo-header).
+//
+// In the nodes: the segment in an IPv4 or IPv6 packet (IP lengths right,
+// SYN forced by mode bit 1, a fragment or a destination-options header by
+// bit 2), routed from a loopback to a null sink with clamping on both of
+// them in both directions, so that every clamp node parses it. Any crash,
+// sanitizer report or leaked buffer is a bug.
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -28,15 +34,53 @@
 
 namespace {
 
+// A TCP header from the first 20 bytes (what there is of them), then the
+// options the remaining bytes name, the data offset covering them.
+std::vector<uint8_t> shaped(const uint8_t* d, size_t n) {
+  std::vector<uint8_t> seg(d, d + std::min<size_t>(n, vp::mss::kTcpHdr));
+  seg.resize(vp::mss::kTcpHdr);
+  size_t i = seg.size();
+  auto next = [&] { return i < n ? d[i++] : uint8_t(0); };
+  while (i < n && seg.size() < 60) {
+    switch (next() % 8) {
+      case 0:
+        seg.push_back(0);
+        break;
+      case 1:
+        seg.push_back(1);
+        break;
+      case 2:
+        seg.insert(seg.end(), {2, 4, next(), next()});
+        break;
+      case 3:
+        seg.insert(seg.end(), {4, 2});
+        break;
+      case 4:
+        seg.insert(seg.end(), {8, 10, next(), next(), next(), next(), 0, 0, 0, 0});
+        break;
+      case 5:
+        seg.insert(seg.end(), {3, 3, next()});
+        break;
+      case 6:
+        seg.insert(seg.end(), {next(), next()});
+        break;
+      default:
+        seg.insert(seg.end(), {2, uint8_t(next() % 8), next(), next()});
+        break;
+    }
+  }
+  seg.resize(std::min<size_t>(60, (seg.size() + 3) / 4 * 4));
+  seg[12] = uint8_t(seg.size() / 4 << 4);
+  return seg;
+}
+
 uint16_t folded_sum(const std::vector<uint8_t>& b) {
   const uint16_t s = rte_raw_cksum(b.data(), b.size());
   return s == 0xffff ? 0 : s;
 }
 
-void check_alone(const uint8_t* data, size_t size) {
-  if (size < 2 + vp::mss::kTcpHdr) return;
-  const uint16_t clamp = uint16_t(data[0] << 8 | data[1]);
-  const std::vector<uint8_t> before(data + 2, data + size);
+void check_alone(const std::vector<uint8_t>& before, uint16_t clamp) {
+  if (before.size() < vp::mss::kTcpHdr) return;
   std::vector<uint8_t> seg = before;
   const auto r = vp::mss::clamp_mss(seg.data(), uint32_t(seg.size()), clamp, false);
   if (r != vp::mss::Clamp::kClamped) {
@@ -89,12 +133,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (!Cli::get().execute(c, false).ok) __builtin_trap();
     return ifs().find("loop0")->index;
   }();
-  if (size < 1 || size > 1500) return 0;
-  check_alone(data, size);
+  if (size < 3 || size > 1500) return 0;
   const uint8_t mode = data[0];
-  data++, size--;
+  const uint16_t clamp = uint16_t(data[1] << 8 | data[2]);
+  data += 3, size -= 3;
+  std::vector<uint8_t> seg = mode & 8 ? shaped(data, size) : std::vector<uint8_t>(data, data + size);
+  check_alone(seg, clamp);
   const bool v6 = mode & 1;
-  std::vector<uint8_t> seg(data, data + size);
   if ((mode & 2) && seg.size() > 13) seg[13] |= vp::mss::kSyn;
   std::vector<uint8_t> f = {
       0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, uint8_t(v6 ? 0x86 : 0x08), uint8_t(v6 ? 0xdd : 0)};
