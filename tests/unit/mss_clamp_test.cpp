@@ -342,28 +342,26 @@ std::vector<uint8_t> syn(bool v6, uint16_t mss, uint8_t flags = RTE_TCP_SYN_FLAG
   return ip_pkt(v6, tcp_hdr(flags, cat({mss_opt(mss), kSackOk, kTimestamp, kNop, kWscale})));
 }
 
-TEST(MssClampNodes, RxClampsSynsArrivingOnTheInterface) {
-  Lab lab;
-  cli("set interface tcp-mss-clamp " + lab.in_name + " ip4 rx ip4-mss 1400 ip6 rx ip6-mss 1300");
-  EXPECT_EQ(lab.through(syn(false, 1460)), std::vector<uint16_t>{1400});
-  EXPECT_EQ(lab.through(syn(false, 1460, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)), std::vector<uint16_t>{1400});
-  EXPECT_EQ(lab.through(syn(false, 1200)), std::vector<uint16_t>{1200});
-  EXPECT_EQ(lab.through(syn(true, 1440)), std::vector<uint16_t>{1300});
-  EXPECT_EQ(lab.through(syn(true, 1440, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)), std::vector<uint16_t>{1300});
-  EXPECT_EQ(counter("tcp-mss-clamping-ip4-in", "MSS clamped"), 2u);
-  EXPECT_EQ(counter("tcp-mss-clamping-ip6-in", "MSS clamped"), 2u);
-  EXPECT_EQ(counter("tcp-mss-clamping-ip4-out", "MSS clamped"), 0u);
-}
-
-TEST(MssClampNodes, TxClampsSynsLeavingByTheInterface) {
-  Lab lab;
-  cli("set interface tcp-mss-clamp " + lab.out_name + " ip4 tx ip4-mss 1380 ip6 tx ip6-mss 1280");
-  EXPECT_EQ(lab.through(syn(false, 1460)), std::vector<uint16_t>{1380});
-  EXPECT_EQ(lab.through(syn(true, 1440, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)), std::vector<uint16_t>{1280});
-  EXPECT_EQ(counter("tcp-mss-clamping-ip4-out", "MSS clamped"), 1u);
-  EXPECT_EQ(counter("tcp-mss-clamping-ip6-out", "MSS clamped"), 1u);
-  // Rx of the same interface is not enabled: what arrives on it is not ours.
-  EXPECT_EQ(counter("tcp-mss-clamping-ip4-in", "MSS clamped"), 0u);
+TEST(MssClampNodes, RxClampsOnArrivalTxOnDeparture) {
+  // Packets arrive on `in` and leave by `out`: rx on in and tx on out
+  // apply, while a lower clamp for the other direction of each does not.
+  for (bool rx : {true, false}) {
+    Lab lab;
+    const std::string& on = rx ? lab.in_name : lab.out_name;
+    const std::string& off = rx ? lab.out_name : lab.in_name;
+    const char* dir = rx ? "rx" : "tx";
+    cli(fmt::format("set interface tcp-mss-clamp {} ip4 {} ip4-mss 1400 ip6 {} ip6-mss 1300", on, dir, dir));
+    cli(fmt::format("set interface tcp-mss-clamp {} ip4 {} ip4-mss 1000 ip6 {} ip6-mss 1000", off, dir, dir));
+    EXPECT_EQ(lab.through(syn(false, 1460)), std::vector<uint16_t>{1400}) << dir;
+    EXPECT_EQ(lab.through(syn(false, 1460, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)), std::vector<uint16_t>{1400});
+    EXPECT_EQ(lab.through(syn(false, 1200)), std::vector<uint16_t>{1200});
+    EXPECT_EQ(lab.through(syn(true, 1440)), std::vector<uint16_t>{1300});
+    EXPECT_EQ(lab.through(syn(true, 1440, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG)), std::vector<uint16_t>{1300});
+    const char *used = rx ? "in" : "out", *unused = rx ? "out" : "in";
+    EXPECT_EQ(counter(fmt::format("tcp-mss-clamping-ip4-{}", used), "MSS clamped"), 2u) << dir;
+    EXPECT_EQ(counter(fmt::format("tcp-mss-clamping-ip6-{}", used), "MSS clamped"), 2u) << dir;
+    EXPECT_EQ(counter(fmt::format("tcp-mss-clamping-ip4-{}", unused), "MSS clamped"), 0u) << dir;
+  }
 }
 
 TEST(MssClampNodes, EnableWithoutAnMssClampsToTheMtuAndFollowsIt) {
