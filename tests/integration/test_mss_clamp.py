@@ -131,7 +131,7 @@ def test_the_default_follows_the_mtu_and_the_other_family_is_left_alone(lab):
 
 def test_show_running_config_errors_and_deletion(lab):
     v = lab.vplane()
-    a, b = host(lab, v, 1), host(lab, v, 2)
+    a = host(lab, v, 1)
     v.cli(f"set interface tcp-mss-clamp {a['port']} ip4 enable ip4-mss 1400 ip6 rx")
     text = v.cli("show interface tcp-mss-clamp")
     assert a["port"] in text and "1400" in text and "1440 (MTU 1500)" in text
