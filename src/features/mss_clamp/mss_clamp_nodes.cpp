@@ -122,7 +122,7 @@ template <bool kTx>
 struct ArcRun {
   const ArcDef& arc;
   uint32_t sw_if = kNoIf;
-  uint8_t from = 0, to_pos = 0;
+  uint8_t from = 0xff, to_pos = 0;  // 0xff: no position (ArcCfg::n < 256), so the first packet looks up
   NodeId to = kNoNode;
 
   NodeId next(PktMeta& m) {
