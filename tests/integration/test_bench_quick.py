@@ -44,6 +44,8 @@ def test_bench_quick_produces_json_and_chart(tmp_path):
     # One worker and every routed interface zoned: no handoff, no output check.
     assert fw["whole_path_clocks"] > 0 and "fw-ip4" in fw["per_node"]
     assert not {"ip4-flow-handoff", "fw-ip4-out"} & set(fw["per_node"]), fw["per_node"]
+    mss = res["workloads_hugepages"]["mss-clamp"]["per_node"]
+    assert {"tcp-mss-clamping-ip4-in", "tcp-mss-clamping-ip4-out"} <= set(mss), mss
     for key in ("ip4-100k", "ip6-100k"):
         assert res["fw_memory"][key]["sessions"] == 100000, res["fw_memory"]
     assert res["scaling_fw"]["capacity_2"] > 0
