@@ -3,14 +3,14 @@
 // show running-config.
 #include <fmt/format.h>
 
-#include <map>
-
 #include "control/cli.hpp"
 #include "features/fw/fw_sessions.hpp"
 #include "features/nat/nat_ops.hpp"
+#include "features/nat/nat_sessions.hpp"
 #include "features/nat/nat_state.hpp"
 #include "infra/error.hpp"
 #include "infra/parse.hpp"
+#include "net/fib/fib.hpp"
 
 namespace vp::nat {
 
@@ -229,19 +229,6 @@ void show_sessions(Args& a, Out& o) {
   o.j = {{"sessions", arr}, {"total", n}};
 }
 
-// Sessions translated to each outside address (either side).
-std::map<std::string, uint64_t> sessions_by_address() {
-  std::map<std::string, uint64_t> m;
-  fw::visit_sessions(fw::ClearFilter{}, 0, [&](const fw::SessionView& v) {
-    if (v.nat) {
-      if (v.xsrc != v.src) m[v.xsrc.str()]++;
-      if (v.xdst != v.dst) m[v.xdst.str()]++;
-    }
-    return true;
-  });
-  return m;
-}
-
 void show_addresses(Args& a, Out& o) {
   a.end();
   const NatState& st = nat_state();
@@ -252,8 +239,12 @@ void show_addresses(Args& a, Out& o) {
     for (const OutsideAddr& x : v) {
       const std::string s = ip_be(x.addr);
       const bool ifaddr = x.kind & kIfAddr;
-      std::string tenant = x.tenant_vrf == ~0u ? "any" : std::to_string(x.tenant_vrf);
-      const auto it = used.find(s);
+      // The workers hold a FIB index (~1u: the table does not exist); the
+      // operator named a table id.
+      const std::string tenant = x.tenant_vrf == ~0u   ? "any"
+                                 : x.tenant_vrf == ~1u ? "missing"
+                                                       : std::to_string(fib4().id_of(x.tenant_vrf));
+      const auto it = used.find(rte_be_to_cpu_32(x.addr));
       const uint64_t n = it == used.end() ? 0 : it->second;
       o.line("  {:<16} {:<10} tenant VRF {:<6} {} sessions", s, ifaddr ? "interface" : "pool", tenant, n);
       arr.push_back({{"address", s},
@@ -302,15 +293,7 @@ void show_statics(Args& a, Out& o) {
 
 void show_summary(Args& a, Out& o) {
   a.end();
-  uint64_t total = 0, tcp = 0, udp = 0, icmp = 0;
-  fw::visit_sessions(fw::ClearFilter{}, 0, [&](const fw::SessionView& v) {
-    if (!v.nat) return true;
-    total++;
-    tcp += v.proto == IPPROTO_TCP;
-    udp += v.proto == IPPROTO_UDP;
-    icmp += v.proto == IPPROTO_ICMP;
-    return true;
-  });
+  const auto [total, tcp, udp, icmp] = session_counts();
   const Config& c = config();
   const NatState& st = nat_state();
   o.line("translated sessions: {} (tcp {}, udp {}, icmp {}, other {})", total, tcp, udp, icmp,
@@ -319,11 +302,10 @@ void show_summary(Args& a, Out& o) {
          st.workers.size());
   o.line("forwarding: {}", c.forwarding ? "enabled" : "disabled");
   nlohmann::json counters = nlohmann::json::object();
-  for (auto& [node, reason, n] : fw::node_counters())
-    if (reason.rfind("NAT:", 0) == 0) {
-      o.line("{:>12}  {}", n, reason);
-      counters[reason] = counters.value(reason, uint64_t(0)) + n;
-    }
+  for (auto& [node, reason, n] : nat_counters()) {
+    o.line("{:>12}  {}", n, reason);
+    counters[reason] = counters.value(reason, uint64_t(0)) + n;
+  }
   o.j = {{"sessions", total},
          {"tcp", tcp},
          {"udp", udp},

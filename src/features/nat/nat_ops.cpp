@@ -120,6 +120,10 @@ void add_static(const StaticMapping& m, bool del) {
   if (m.proto && m.proto != IPPROTO_TCP && m.proto != IPPROTO_UDP && m.proto != IPPROTO_ICMP)
     fail("a mapping's protocol is tcp, udp or icmp");
   if (!m.proto && (m.local_port || m.external_port)) fail("ports need a protocol: tcp, udp or icmp");
+  // As `nat44 add identity mapping <ip|if> [tcp|udp <port>]` says: the
+  // running configuration has no words for anything else.
+  if (m.identity && m.proto == IPPROTO_ICMP) fail("an identity mapping's protocol is tcp or udp");
+  if (m.identity && m.twice_nat) fail("an identity mapping translates nothing: twice-nat does not apply");
   if (m.proto && !m.identity && (!m.local_port || !m.external_port))
     fail("a {} mapping needs a local and an external port", m.proto == IPPROTO_ICMP  ? "icmp"
                                                             : m.proto == IPPROTO_TCP ? "tcp"

@@ -22,7 +22,9 @@ void set_interface(const std::string& ifname, const IfRole& r, bool del);
 // the new range keep them until they end.
 void set_port_range(uint16_t lo, uint16_t hi);
 // Adds a static or identity mapping, or (del) removes the one with the same
-// external endpoint (identity: the same address, protocol and port).
+// external endpoint (identity: the same address, protocol and port). An
+// identity mapping is its external side (external or external_if, and
+// external_port); the workers take its local side from it.
 void add_static(const StaticMapping& m, bool del);
 void set_forwarding(bool on);
 
