@@ -44,6 +44,9 @@ def test_bench_quick_produces_json_and_chart(tmp_path):
     # One worker and every routed interface zoned: no handoff, no output check.
     assert fw["whole_path_clocks"] > 0 and "fw-ip4" in fw["per_node"]
     assert not {"ip4-flow-handoff", "fw-ip4-out"} & set(fw["per_node"]), fw["per_node"]
+    # NPTv6 translates on the interface it is set on, in one node per direction.
+    assert "npt66-out" in res["workloads_hugepages"]["npt66"]["per_node"]
+    assert "npt66-in" in res["workloads_hugepages"]["npt66-in"]["per_node"]
     for key in ("ip4-100k", "ip6-100k"):
         assert res["fw_memory"][key]["sessions"] == 100000, res["fw_memory"]
     assert res["scaling_fw"]["capacity_2"] > 0

@@ -1,0 +1,118 @@
+#pragma once
+// NPTv6 (RFC 6296): stateless, checksum-neutral IPv6-to-IPv6 prefix
+// translation. What the nodes apply to an address, and the per-interface
+// table they read it from.
+//
+// A binding maps an internal prefix to an external one; both directions are
+// a Map, computed once when the binding is configured: the prefix an
+// address must start with, the prefix written over it, and a 16-bit
+// one's complement adjustment added to one word of the address so that the
+// one's complement sum of its words does not change. Every checksum over an
+// IPv6 pseudo-header (TCP, UDP, ICMPv6, ...) therefore stays valid without
+// being read or written.
+//
+// Which word takes the adjustment (RFC 6296 sections 3.4 and 3.5): bits
+// 48..63 (the subnet ID) when the prefix is /48 or shorter; for a longer
+// prefix the first of the words at bits 64..79, 80..95, 96..111 and
+// 112..127 that is not 0xFFFF. A result of 0xFFFF is written as 0x0000
+// (one's complement's other zero), so 0xFFFF is never produced and is what
+// has no mapping: an address whose subnet word is 0xFFFF (/48 or shorter),
+// or whose interface identifier is all 0xFFFF (longer prefixes), is not
+// translated and its packet is dropped.
+//
+// Prefixes of different lengths are both extended with zeros to the longer
+// length (section 3.1). Prefixes are at most /64: every address bit a
+// binding matches or writes is in the first 64, and the adjusted word is
+// never part of the prefix.
+#include <rte_byteorder.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+
+#include "graph/counter.hpp"
+
+namespace vp::npt66 {
+
+// One's complement addition of 16-bit words, 0xFFFF written as 0x0000.
+inline uint16_t ones_add(uint16_t a, uint16_t b) {
+  uint32_t s = uint32_t(a) + b;
+  s = (s & 0xffff) + (s >> 16);
+  return s == 0xffff ? 0 : uint16_t(s);
+}
+
+// The one's complement sum of the four 16-bit words of v.
+inline uint16_t ones_sum(uint64_t v) {
+  uint32_t s = uint32_t(v >> 48) + uint32_t((v >> 32) & 0xffff) + uint32_t((v >> 16) & 0xffff) + uint32_t(v & 0xffff);
+  s = (s & 0xffff) + (s >> 16);
+  s = (s & 0xffff) + (s >> 16);
+  return uint16_t(s);
+}
+
+// One direction of a binding. Prefixes are the first 64 bits of an address
+// in host order, zero past the binding's length.
+struct Map {
+  uint64_t mask = 0;   // the binding's length: the longer of its two prefixes
+  uint64_t from = 0;   // what the address must start with
+  uint64_t to = 0;     // what replaces it
+  uint16_t adj = 0;    // added to the adjusted word
+  bool subnet = true;  // /48 or shorter: the adjustment goes to bits 48..63
+};
+
+// `from` and `to`: the two prefixes; len: 1..64.
+inline Map make_map(uint64_t from, uint64_t to, unsigned len) {
+  Map m;
+  m.mask = ~uint64_t(0) << (64 - len);
+  m.from = from & m.mask;
+  m.to = to & m.mask;
+  // Writing `to` over `from` adds sum(to) - sum(from) to the address's sum:
+  // the adjustment takes it back out.
+  m.adj = ones_add(ones_sum(m.from), uint16_t(~ones_sum(m.to)));
+  m.subnet = len <= 48;
+  return m;
+}
+
+enum class Result : uint8_t { kNoMatch, kTranslated, kNoMapping };
+
+// Translates the 16-byte address at `a` in place when it starts with the
+// map's prefix. kNoMapping leaves it as it was.
+inline Result translate(const Map& m, uint8_t* a) {
+  uint64_t hi;
+  std::memcpy(&hi, a, 8);
+  hi = rte_be_to_cpu_64(hi);
+  if ((hi & m.mask) != m.from) return Result::kNoMatch;
+  hi = (hi & ~m.mask) | m.to;
+  if (__builtin_expect(m.subnet, 1)) {
+    const uint16_t w = uint16_t(hi);
+    if (__builtin_expect(w == 0xffff, 0)) return Result::kNoMapping;
+    hi = (hi & ~uint64_t(0xffff)) | ones_add(w, m.adj);
+  } else {
+    uint32_t k = 8;
+    uint16_t w = 0xffff;
+    for (; k < 16 && w == 0xffff; k += 2) std::memcpy(&w, a + k, 2);
+    if (__builtin_expect(w == 0xffff, 0)) return Result::kNoMapping;
+    w = rte_cpu_to_be_16(ones_add(rte_be_to_cpu_16(w), m.adj));
+    std::memcpy(a + k - 2, &w, 2);
+  }
+  hi = rte_cpu_to_be_64(hi);
+  std::memcpy(a, &hi, 8);
+  return Result::kTranslated;
+}
+
+// An interface's bindings as its nodes read them, in the order they were
+// made: `out` rewrites sources from internal to external, `in` destinations
+// from external to internal. `id` indexes the per-thread counters.
+inline constexpr uint32_t kMaxPerInterface = 16;
+inline constexpr uint32_t kMaxBindings = 4096;
+struct IfMaps {
+  uint32_t n = 0;
+  Map out[kMaxPerInterface];
+  Map in[kMaxPerInterface];
+  uint16_t id[kMaxPerInterface] = {};
+};
+
+// Per sw_if_index; null where the interface has no binding. Replaced whole
+// on every change, the old one freed after an RCU grace period.
+extern std::atomic<const IfMaps*> g_if_maps[kMaxInterfaces];
+
+}  // namespace vp::npt66

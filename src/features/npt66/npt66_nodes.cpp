@@ -1,0 +1,148 @@
+// npt66-in and npt66-out: NPTv6 on the interface a binding is set on (the
+// outside one). npt66-in, on its ip6-unicast arc before the flow handoff and
+// the firewall, rewrites destinations from the external prefix to the
+// internal one; npt66-out, on its ip6-output arc, rewrites sources from the
+// internal prefix to the external one. Routing, the flow hash and the
+// firewall therefore only ever see internal addresses.
+//
+// Per packet: a prefix compare per binding of the interface (one for the
+// usual single binding), and for a match a prefix copy and a 16-bit
+// adjustment (npt66.hpp). Nothing else in the packet changes: the
+// translation is checksum-neutral. Packets outside the prefix pass
+// untouched. An address the RFC gives no mapping (0xFFFF) is dropped with
+// an ICMPv6 destination unreachable to its sender.
+//
+// ICMPv6 errors: the packet an error quotes went the other way through the
+// translator, so its other address is translated too (the quoted source
+// coming in, the quoted destination going out), with the same map: the
+// error then names the addresses its receiver knows. That change is
+// checksum-neutral as well, for the quoted packet's checksum and for the
+// error's own (its addresses sit at even offsets of the ICMPv6 message).
+#include <arpa/inet.h>
+
+#include "features/npt66/npt66.hpp"
+#include "graph/feature.hpp"
+#include "graph/registry.hpp"
+#include "graph/thread.hpp"
+#include "io/interface.hpp"
+#include "net/ip6/ip6.hpp"
+
+namespace vp::npt66 {
+
+namespace {
+enum Next : uint16_t { kIcmp, kNextCount };
+enum Err : uint16_t { kTranslated, kUntouched, kNoMapping, kQuoted, kErrCount };
+
+// Per thread and node: packets translated per binding id.
+void counters_init(Thread&, NodeRt& self) { self.state = new uint64_t[kMaxBindings](); }
+
+// The address the packet quotes when it is an ICMPv6 error with a whole
+// IPv6 header inside, else nullptr: its source (`src`) or destination.
+__attribute__((noinline)) uint8_t* quoted_addr(rte_mbuf* m, rte_ipv6_hdr* ip, bool src) {
+  const uint32_t frame = rte_pktmbuf_data_len(m) - meta(m).l3_off;
+  const uint32_t avail = std::min<uint32_t>(frame, rte_be_to_cpu_16(ip->payload_len) + sizeof(rte_ipv6_hdr));
+  uint8_t proto;
+  uint32_t l4_off, nh_off;
+  if (!ip6_upper(ip, avail, proto, l4_off, nh_off) || proto != IPPROTO_ICMPV6 ||
+      l4_off + 8 + sizeof(rte_ipv6_hdr) > avail)
+    return nullptr;
+  uint8_t* icmp = reinterpret_cast<uint8_t*>(ip) + l4_off;
+  auto* in = reinterpret_cast<rte_ipv6_hdr*>(icmp + 8);
+  if (icmp[0] >= 128 || (in->vtc_flow & RTE_BE32(0xf0000000)) != RTE_BE32(0x60000000)) return nullptr;
+  return src ? in->src_addr : in->dst_addr;
+}
+
+// kIn: npt66-in (destinations, the rx interface's bindings); else npt66-out
+// (sources, the tx interface's).
+template <bool kIn>
+void npt66(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
+  const ArcDef& arc = Arcs::get().arc(meta(p[0]).arc);
+  uint64_t* hits = static_cast<uint64_t*>(self.state);
+  NodeId next[256];
+  uint32_t last_if = kNoIf, translated = 0, untouched = 0, quoted = 0;
+  const IfMaps* maps = nullptr;
+  for (uint32_t i = 0; i < n; i++) {
+    prefetch_ahead(p, i, n);
+    rte_mbuf* m = p[i];
+    PktMeta& pm = meta(m);
+    const uint32_t sw = kIn ? pm.rx_if : pm.tx_if;
+    if (sw != last_if) {
+      last_if = sw;
+      maps = sw < kMaxInterfaces ? g_if_maps[sw].load(std::memory_order_acquire) : nullptr;
+    }
+    next[i] = feature_next(arc, pm);
+    if (__builtin_expect(!maps, 0)) {  // the binding went while the packet was on its way
+      untouched++;
+      continue;
+    }
+    auto* ip = ip6_hdr(m);
+    uint8_t* addr = kIn ? ip->dst_addr : ip->src_addr;
+    const Map* map = kIn ? maps->in : maps->out;
+    Result r = Result::kNoMatch;
+    uint32_t k = 0;
+    for (; k < maps->n; k++)
+      if ((r = translate(map[k], addr)) != Result::kNoMatch) break;
+    if (__builtin_expect(r == Result::kNoMapping, 0)) {
+      // Address unreachable for a destination; for a source, that it
+      // failed the egress policy (RFC 4443 codes 3 and 5).
+      want_icmp(m, 1, kIn ? 3 : 5);
+      t.count_error(self, kNoMapping);
+      next[i] = self.next[kIcmp];
+      t.trace(self, m, "NPTv6: no mapping for %s 0xffff: dropped", kIn ? "destination" : "source");
+      continue;
+    }
+    if (r == Result::kTranslated) {
+      translated++;
+      cadd(hits[maps->id[k]], 1);
+    } else {
+      untouched++;
+    }
+    if (__builtin_expect(ip->proto != IPPROTO_TCP && ip->proto != IPPROTO_UDP, 0))
+      if (uint8_t* q = quoted_addr(m, ip, kIn))
+        for (uint32_t j = 0; j < maps->n; j++) {
+          const Result qr = translate(map[j], q);
+          quoted += qr == Result::kTranslated;
+          if (qr != Result::kNoMatch) break;
+        }
+    if (__builtin_expect(pm.flags & kTraced, 0)) {
+      char a[INET6_ADDRSTRLEN];
+      inet_ntop(AF_INET6, addr, a, sizeof a);
+      t.trace(self, m, "NPTv6: %s %s %s", kIn ? "destination" : "source",
+              r == Result::kTranslated ? "translated to" : "not in a prefix:", a);
+    }
+  }
+  t.count_error(self, kTranslated, translated);
+  if (untouched) t.count_error(self, kUntouched, untouched);
+  if (quoted) t.count_error(self, kQuoted, quoted);
+  t.enqueue_nexts(p, next, n);
+}
+
+// Counters, but for the 0xFFFF drop (its packet turns into the ICMPv6
+// error, which ip6-icmp-error counts).
+Names errors() {
+  return names<kErrCount>({{kTranslated, "translated"},
+                           {kUntouched, "not in a translated prefix (passed untouched)"},
+                           {kNoMapping, "no mapping for a 0xffff word (dropped, ICMPv6 sent)"},
+                           {kQuoted, "address quoted in an ICMPv6 error translated"}});
+}
+}  // namespace
+
+static NodeRegistration reg_in{{
+    .name = "npt66-in",
+    .fn = npt66<true>,
+    .init = counters_init,
+    .next_names = names<kNextCount>({{kIcmp, "ip6-icmp-error"}}),
+    .errors = errors(),
+}};
+static NodeRegistration reg_out{{
+    .name = "npt66-out",
+    .fn = npt66<false>,
+    .init = counters_init,
+    .next_names = names<kNextCount>({{kIcmp, "ip6-icmp-error"}}),
+    .errors = errors(),
+}};
+static FeatureRegistration f_in{
+    {.arc = "ip6-unicast", .node = "npt66-in", .runs_before = {"ip6-flow-handoff", "fw-ip6"}, .module_only = true}};
+static FeatureRegistration f_out{{.arc = "ip6-output", .node = "npt66-out", .module_only = true}};
+
+}  // namespace vp::npt66
