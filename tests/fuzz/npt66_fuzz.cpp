@@ -9,7 +9,8 @@
 //
 // The nodes: an IPv6 packet from the input (lengths and version made right
 // when the first byte says so, its destination or source, or an ICMPv6
-// error's quoted addresses, put in a translated prefix) arrives on the
+// error's quoted addresses, put in a translated prefix, with or without a
+// mapping) arrives on the
 // outside or the inside interface of a router with a /48 and a /56 binding
 // on its outside interface, so that it crosses npt66-in or npt66-out, the
 // ICMPv6 error path and the quoted-packet path. Any crash, sanitizer report,
@@ -71,11 +72,13 @@ void translation(const uint8_t* d) {
   if (npt66::translate(back, a) != npt66::Result::kTranslated || std::memcmp(a, orig, 16) != 0) __builtin_trap();
 }
 
-// Puts the first 64 bits of `prefix` over those of the address at `a`,
-// keeping the rest (enough for the /48 and /56 bindings below).
-void into(uint8_t* a, const char* prefix) {
+// Puts `prefix` (its first `bytes` bytes) over the start of the address at
+// `a`; with `ffff`, the word the binding would adjust too, so that it has
+// no mapping.
+void into(uint8_t* a, const char* prefix, size_t bytes, bool ffff) {
   const IpAddr p = parse_ip(prefix);
-  std::memcpy(a, p.b.data(), 7);
+  std::memcpy(a, p.b.data(), bytes);
+  if (ffff) std::memset(a + bytes, 0xff, bytes == 6 ? 2 : 8);
 }
 
 }  // namespace
@@ -124,8 +127,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     h->hop_limits = std::max<uint8_t>(h->hop_limits, 2);
     const char* ext = mode & 4 ? "2001:db8:2:f00::" : "2001:db8:1::";
     const char* in = mode & 4 ? "fd02:0:0:500::" : "fd01:203:405::";
+    const size_t bytes = mode & 4 ? 7 : 6;
     // The address the arrival side's node looks at, in a prefix it translates.
-    if (mode & 8) into(outside ? h->dst_addr : h->src_addr, outside ? ext : in);
+    if (mode & 8) into(outside ? h->dst_addr : h->src_addr, outside ? ext : in, bytes, mode & 32);
     // An ICMPv6 error right after the header, quoting a packet whose
     // address the node translates too.
     if ((mode & 16) && size >= 40 + 8 + 40) {
@@ -133,7 +137,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       ip[40] &= 0x7f;
       auto* q = reinterpret_cast<rte_ipv6_hdr*>(ip + 48);
       q->vtc_flow = (q->vtc_flow & RTE_BE32(0x0fffffff)) | RTE_BE32(0x60000000);
-      into(outside ? q->src_addr : q->dst_addr, outside ? ext : in);
+      into(outside ? q->src_addr : q->dst_addr, outside ? ext : in, bytes, mode & 64);
     }
   }
   meta_init(m, rx[outside]);
