@@ -60,7 +60,7 @@ uint16_t sum16(const uint8_t* a) {
 
 TEST(Npt66, Rfc6296Example) {
   auto [out, in] = maps("fd01:203:405::", "2001:db8:1::", 48);
-  EXPECT_EQ(out.adj, 0xd54f);
+  EXPECT_EQ(rte_be_to_cpu_16(out.adj), 0xd54f);
   auto a = addr("fd01:203:405:1::1234");
   ASSERT_EQ(npt66::translate(out, a.data()), Result::kTranslated);
   EXPECT_EQ(text(a.data()), "2001:db8:1:d550::1234");
@@ -476,8 +476,18 @@ TEST(Npt66Nodes, RunningConfigReplaysAndADeletedInterfaceTakesItsBindings) {
       << rc;
   EXPECT_NE(rc.find("set interface npt66 " + lab.out_name + " internal fd02::/32 external 2001:db8:8000::/40"),
             std::string::npos);
+  // Each binding counts its own packets, in one vector.
+  auto o = lab.send(
+      {v6("fd02:0:12:1::5", "2001:db8:2::2", IPPROTO_UDP), v6("fd01:203:405:1::2", "2001:db8:2::2", IPPROTO_UDP),
+       v6("fd02:0:12:1::6", "2001:db8:2::2", IPPROTO_UDP)},
+      lab.in);
+  ASSERT_EQ(o.size(), 3u);
+  EXPECT_TRUE(text(ip_of(o[0].second)->src_addr).starts_with("2001:db8:8012:")) << text(ip_of(o[0].second)->src_addr);
+  EXPECT_TRUE(l4_ok(o[0].second));
   auto j = cli_json("show npt66");
   ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0]["translated_out"], 1);
+  EXPECT_EQ(j[1]["translated_out"], 2);
   EXPECT_EQ(j[1]["length"], 40);
   EXPECT_NE(cli("show npt66").find("(both as /40)"), std::string::npos);
   ops::delete_interface(lab.out);

@@ -49,8 +49,9 @@ inline uint16_t ones_sum(uint64_t v) {
   return uint16_t(s);
 }
 
-// One direction of a binding. Prefixes are the first 64 bits of an address
-// in host order, zero past the binding's length.
+// One direction of a binding, in network byte order as the address's own
+// bytes load: the compare and the prefix copy need no byte swap, and one's
+// complement addition gives the same bytes in either order (RFC 1071).
 struct Map {
   uint64_t mask = 0;   // the binding's length: the longer of its two prefixes
   uint64_t from = 0;   // what the address must start with
@@ -59,15 +60,19 @@ struct Map {
   bool subnet = true;  // /48 or shorter: the adjustment goes to bits 48..63
 };
 
-// `from` and `to`: the two prefixes; len: 1..64.
+// `from` and `to`: the two prefixes, the first 64 bits of an address in
+// host order, zero past `len` (1..64).
 inline Map make_map(uint64_t from, uint64_t to, unsigned len) {
+  const uint64_t mask = ~uint64_t(0) << (64 - len);
+  from &= mask;
+  to &= mask;
   Map m;
-  m.mask = ~uint64_t(0) << (64 - len);
-  m.from = from & m.mask;
-  m.to = to & m.mask;
+  m.mask = rte_cpu_to_be_64(mask);
+  m.from = rte_cpu_to_be_64(from);
+  m.to = rte_cpu_to_be_64(to);
   // Writing `to` over `from` adds sum(to) - sum(from) to the address's sum:
   // the adjustment takes it back out.
-  m.adj = ones_add(ones_sum(m.from), uint16_t(~ones_sum(m.to)));
+  m.adj = rte_cpu_to_be_16(ones_add(ones_sum(from), uint16_t(~ones_sum(to))));
   m.subnet = len <= 48;
   return m;
 }
@@ -75,27 +80,22 @@ inline Map make_map(uint64_t from, uint64_t to, unsigned len) {
 enum class Result : uint8_t { kNoMatch, kTranslated, kNoMapping };
 
 // Translates the 16-byte address at `a` in place when it starts with the
-// map's prefix. kNoMapping leaves it as it was.
-inline Result translate(const Map& m, uint8_t* a) {
+// map's prefix. kNoMapping leaves it as it was. Inlined by force: called out
+// of line, the per-packet call and its spills cost npt66-out a third more.
+__attribute__((always_inline)) inline Result translate(const Map& m, uint8_t* a) {
   uint64_t hi;
   std::memcpy(&hi, a, 8);
-  hi = rte_be_to_cpu_64(hi);
   if ((hi & m.mask) != m.from) return Result::kNoMatch;
+  uint8_t* at = a + 6;  // the adjusted word
+  if (__builtin_expect(!m.subnet, 0))
+    for (at = a + 8; at < a + 16 && at[0] == 0xff && at[1] == 0xff;) at += 2;
+  uint16_t w = 0xffff;
+  if (at < a + 16) std::memcpy(&w, at, 2);
+  if (__builtin_expect(w == 0xffff, 0)) return Result::kNoMapping;
   hi = (hi & ~m.mask) | m.to;
-  if (__builtin_expect(m.subnet, 1)) {
-    const uint16_t w = uint16_t(hi);
-    if (__builtin_expect(w == 0xffff, 0)) return Result::kNoMapping;
-    hi = (hi & ~uint64_t(0xffff)) | ones_add(w, m.adj);
-  } else {
-    uint32_t k = 8;
-    uint16_t w = 0xffff;
-    for (; k < 16 && w == 0xffff; k += 2) std::memcpy(&w, a + k, 2);
-    if (__builtin_expect(w == 0xffff, 0)) return Result::kNoMapping;
-    w = rte_cpu_to_be_16(ones_add(rte_be_to_cpu_16(w), m.adj));
-    std::memcpy(a + k - 2, &w, 2);
-  }
-  hi = rte_cpu_to_be_64(hi);
   std::memcpy(a, &hi, 8);
+  w = ones_add(w, m.adj);
+  std::memcpy(at, &w, 2);
   return Result::kTranslated;
 }
 

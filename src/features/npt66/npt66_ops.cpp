@@ -180,7 +180,7 @@ std::vector<BindingInfo> bindings() {
   std::vector<BindingInfo> v;
   for (const Binding& b : st().bindings) {
     const Map out = make_map(first64(b.spec.internal), first64(b.spec.external), b.len);
-    v.push_back({b.id, b.spec.sw_if, b.spec.internal, b.spec.external, b.len, out.adj,
+    v.push_back({b.id, b.spec.sw_if, b.spec.internal, b.spec.external, b.len, rte_be_to_cpu_16(out.adj),
                  counter(node_out(), b.id) - b.base_out, counter(node_in(), b.id) - b.base_in});
   }
   return v;
