@@ -55,7 +55,7 @@ inline uint16_t ones_sum(uint64_t v) {
 struct Map {
   uint64_t mask = 0;   // the binding's length: the longer of its two prefixes
   uint64_t from = 0;   // what the address must start with
-  uint64_t to = 0;     // what replaces it
+  uint64_t flip = 0;   // from ^ to: an address that starts with `from` starts with `to` once xored with it
   uint16_t adj = 0;    // added to the adjusted word
   bool subnet = true;  // /48 or shorter: the adjustment goes to bits 48..63
 };
@@ -69,12 +69,20 @@ inline Map make_map(uint64_t from, uint64_t to, unsigned len) {
   Map m;
   m.mask = rte_cpu_to_be_64(mask);
   m.from = rte_cpu_to_be_64(from);
-  m.to = rte_cpu_to_be_64(to);
+  m.flip = rte_cpu_to_be_64(from ^ to);
   // Writing `to` over `from` adds sum(to) - sum(from) to the address's sum:
   // the adjustment takes it back out.
   m.adj = rte_cpu_to_be_16(ones_add(ones_sum(from), uint16_t(~ones_sum(to))));
   m.subnet = len <= 48;
   return m;
+}
+
+// Prefixes longer than /48: the first word of the interface identifier
+// that is not 0xFFFF, or nullptr when all four are.
+inline uint8_t* iid_word(uint8_t* a) {
+  for (uint8_t* w = a + 8; w < a + 16; w += 2)
+    if (w[0] != 0xff || w[1] != 0xff) return w;
+  return nullptr;
 }
 
 enum class Result : uint8_t { kNoMatch, kTranslated, kNoMapping };
@@ -86,13 +94,12 @@ __attribute__((always_inline)) inline Result translate(const Map& m, uint8_t* a)
   uint64_t hi;
   std::memcpy(&hi, a, 8);
   if ((hi & m.mask) != m.from) return Result::kNoMatch;
-  uint8_t* at = a + 6;  // the adjusted word
-  if (__builtin_expect(!m.subnet, 0))
-    for (at = a + 8; at < a + 16 && at[0] == 0xff && at[1] == 0xff;) at += 2;
-  uint16_t w = 0xffff;
-  if (at < a + 16) std::memcpy(&w, at, 2);
+  uint8_t* at = __builtin_expect(m.subnet, 1) ? a + 6 : iid_word(a);
+  uint16_t w;
+  if (__builtin_expect(!at, 0)) return Result::kNoMapping;
+  std::memcpy(&w, at, 2);
   if (__builtin_expect(w == 0xffff, 0)) return Result::kNoMapping;
-  hi = (hi & ~m.mask) | m.to;
+  hi ^= m.flip;
   std::memcpy(a, &hi, 8);
   w = ones_add(w, m.adj);
   std::memcpy(at, &w, 2);

@@ -36,20 +36,25 @@ enum Err : uint16_t { kTranslated, kUntouched, kNoMapping, kQuoted, kErrCount };
 // Per thread and node: packets translated per binding id.
 void counters_init(Thread&, NodeRt& self) { self.state = new uint64_t[kMaxBindings](); }
 
-// The address the packet quotes when it is an ICMPv6 error with a whole
-// IPv6 header inside, else nullptr: its source (`src`) or destination.
-__attribute__((noinline)) uint8_t* quoted_addr(rte_mbuf* m, rte_ipv6_hdr* ip, bool src) {
+// When the packet is an ICMPv6 error quoting a whole IPv6 header,
+// translates the quoted packet's source (`src`) or destination with the
+// first of the interface's maps that matches it; whether one did. Out of
+// line: the node's loop keeps its registers for the common packet.
+__attribute__((noinline)) bool translate_quoted(rte_mbuf* m, rte_ipv6_hdr* ip, bool src, const Map* map, uint32_t n) {
   const uint32_t frame = rte_pktmbuf_data_len(m) - meta(m).l3_off;
   const uint32_t avail = std::min<uint32_t>(frame, rte_be_to_cpu_16(ip->payload_len) + sizeof(rte_ipv6_hdr));
   uint8_t proto;
   uint32_t l4_off, nh_off;
   if (!ip6_upper(ip, avail, proto, l4_off, nh_off) || proto != IPPROTO_ICMPV6 ||
       l4_off + 8 + sizeof(rte_ipv6_hdr) > avail)
-    return nullptr;
+    return false;
   uint8_t* icmp = reinterpret_cast<uint8_t*>(ip) + l4_off;
   auto* in = reinterpret_cast<rte_ipv6_hdr*>(icmp + 8);
-  if (icmp[0] >= 128 || (in->vtc_flow & RTE_BE32(0xf0000000)) != RTE_BE32(0x60000000)) return nullptr;
-  return src ? in->src_addr : in->dst_addr;
+  if (icmp[0] >= 128 || (in->vtc_flow & RTE_BE32(0xf0000000)) != RTE_BE32(0x60000000)) return false;
+  uint8_t* q = src ? in->src_addr : in->dst_addr;
+  for (uint32_t k = 0; k < n; k++)
+    if (const Result r = translate(map[k], q); r != Result::kNoMatch) return r == Result::kTranslated;
+  return false;
 }
 
 // kIn: npt66-in (destinations, the rx interface's bindings); else npt66-out
@@ -59,13 +64,15 @@ void npt66(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   const ArcDef& arc = Arcs::get().arc(meta(p[0]).arc);
   uint64_t* hits = static_cast<uint64_t*>(self.state);
   NodeId next[256];
-  uint32_t last_if = kNoIf, translated = 0, untouched = 0, quoted = 0;
+  // Few values live across the loop, so that the compiler keeps the hot
+  // ones in registers: a counter spilled to the stack and incremented per
+  // packet made each packet wait for the last one's store. Packets left
+  // untouched are what remains at the end.
+  uint32_t last_if = kNoIf, translated = 0, no_mapping = 0;
   const IfMaps* maps = nullptr;
   // Packets translated per binding of the interface at hand, added to
   // `hits` when the interface changes. Only bindings after the first count
-  // per packet: the first's is the run's total less theirs, so the usual
-  // single binding costs no memory write per packet (a counter written per
-  // packet made each packet wait for the last one's store).
+  // per packet: the first's is the run's total less theirs.
   uint32_t by_binding[kMaxPerInterface] = {}, run_start = 0;
   auto flush = [&] {
     if (!maps) return;
@@ -103,22 +110,22 @@ void npt66(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
       pm.arc_pos = next_pos;
     }
     next[i] = run_next;
-    if (__builtin_expect(!maps, 0)) {  // the binding went while the packet was on its way
-      untouched++;
-      continue;
-    }
+    if (__builtin_expect(!maps, 0)) continue;  // the binding went while the packet was on its way
     auto* ip = ip6_hdr(m);
     uint8_t* addr = kIn ? ip->dst_addr : ip->src_addr;
     const Map* map = kIn ? maps->in : maps->out;
-    Result r = Result::kNoMatch;
+    // Published maps hold at least one binding: the usual single one is
+    // tried without a loop.
+    Result r = translate(map[0], addr);
     uint32_t k = 0;
-    for (; k < maps->n; k++)
-      if ((r = translate(map[k], addr)) != Result::kNoMatch) break;
+    if (__builtin_expect(r == Result::kNoMatch, 0))
+      for (k = 1; k < maps->n; k++)
+        if ((r = translate(map[k], addr)) != Result::kNoMatch) break;
     if (__builtin_expect(r == Result::kNoMapping, 0)) {
       // Address unreachable for a destination; for a source, that it
       // failed the egress policy (RFC 4443 codes 3 and 5).
       want_icmp(m, 1, kIn ? 3 : 5);
-      t.count_error(self, kNoMapping);
+      no_mapping++;
       next[i] = self.next[kIcmp];
       t.trace(self, m, "NPTv6: no mapping for %s 0xffff: dropped", kIn ? "destination" : "source");
       continue;
@@ -126,16 +133,9 @@ void npt66(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
     if (r == Result::kTranslated) {
       translated++;
       if (k) by_binding[k]++;
-    } else {
-      untouched++;
     }
     if (__builtin_expect(ip->proto != IPPROTO_TCP && ip->proto != IPPROTO_UDP, 0))
-      if (uint8_t* q = quoted_addr(m, ip, kIn))
-        for (uint32_t j = 0; j < maps->n; j++) {
-          const Result qr = translate(map[j], q);
-          quoted += qr == Result::kTranslated;
-          if (qr != Result::kNoMatch) break;
-        }
+      if (translate_quoted(m, ip, kIn, map, maps->n)) t.count_error(self, kQuoted);
     if (__builtin_expect(pm.flags & kTraced, 0)) {
       char a[INET6_ADDRSTRLEN];
       inet_ntop(AF_INET6, addr, a, sizeof a);
@@ -145,8 +145,8 @@ void npt66(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   }
   flush();
   t.count_error(self, kTranslated, translated);
-  if (untouched) t.count_error(self, kUntouched, untouched);
-  if (quoted) t.count_error(self, kQuoted, quoted);
+  if (const uint32_t untouched = n - translated - no_mapping) t.count_error(self, kUntouched, untouched);
+  if (no_mapping) t.count_error(self, kNoMapping, no_mapping);
   t.enqueue_nexts(p, next, n);
 }
 
