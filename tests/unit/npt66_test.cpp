@@ -213,25 +213,10 @@ void capture(Thread&, NodeRt&, rte_mbuf** p, uint32_t n) {
 NodeRegistration cap{{.name = "t-npt-capture", .fn = capture}};
 FeatureRegistration fcap{{.arc = "ip6-output", .node = "t-npt-capture", .runs_after = {"npt66-out", "fw-ip6-out"}}};
 
+using test::cli;
+using test::cli_json;
+using test::err;
 CliResult run(const std::string& c) { return Cli::get().execute(c, false); }
-std::string cli(const std::string& c) {
-  auto r = run(c);
-  EXPECT_TRUE(r.ok) << c << ": " << r.text;
-  return r.text;
-}
-nlohmann::json cli_json(const std::string& c) {
-  auto r = Cli::get().execute(c, true);
-  EXPECT_TRUE(r.ok) << c << ": " << r.text;
-  return nlohmann::json::parse(r.text);
-}
-uint64_t err(const char* node, const char* reason) {
-  const auto& reg = Registry::get();
-  for (size_t id = 0; id < reg.errors().size(); id++)
-    if (reg.nodes()[reg.errors()[id].node]->name == node && reg.errors()[id].reason == reason)
-      return threads().main().error_count(uint16_t(id));
-  ADD_FAILURE() << "no counter " << node << ": " << reason;
-  return 0;
-}
 
 // An IPv6 packet behind an Ethernet header: UDP (or TCP) with a valid
 // checksum, or ICMPv6 with the given body (checksummed).
