@@ -150,8 +150,8 @@ void npt66(Thread& t, NodeRt& self, rte_mbuf** p, uint32_t n) {
   t.enqueue_nexts(p, next, n);
 }
 
-// Counters, but for the 0xFFFF drop (its packet turns into the ICMPv6
-// error, which ip6-icmp-error counts).
+// Counters, not drops: a packet with no mapping turns into the ICMPv6
+// error, which ip6-icmp-error sends or drops and counts.
 Names errors() {
   return names<kErrCount>({{kTranslated, "translated"},
                            {kUntouched, "not in a translated prefix (passed untouched)"},
