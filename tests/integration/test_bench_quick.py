@@ -46,6 +46,9 @@ def test_bench_quick_produces_json_and_chart(tmp_path):
     assert not {"ip4-flow-handoff", "fw-ip4-out"} & set(fw["per_node"]), fw["per_node"]
     mss = res["workloads_hugepages"]["mss-clamp"]["per_node"]
     assert {"tcp-mss-clamping-ip4-in", "tcp-mss-clamping-ip4-out"} <= set(mss), mss
+    # NPTv6 translates on the interface it is set on, in one node per direction.
+    assert "npt66-out" in res["workloads_hugepages"]["npt66"]["per_node"]
+    assert "npt66-in" in res["workloads_hugepages"]["npt66-in"]["per_node"]
     for key in ("ip4-100k", "ip6-100k"):
         assert res["fw_memory"][key]["sessions"] == 100000, res["fw_memory"]
     assert res["scaling_fw"]["capacity_2"] > 0

@@ -44,25 +44,9 @@ NodeRegistration cap{{.name = "t-fw-capture", .fn = capture}};
 FeatureRegistration f4{{.arc = "ip4-output", .node = "t-fw-capture", .runs_after = {"fw-ip4-out"}}};
 FeatureRegistration f6{{.arc = "ip6-output", .node = "t-fw-capture", .runs_after = {"fw-ip6-out"}}};
 
-std::string cli(const std::string& c) {
-  auto r = Cli::get().execute(c, false);
-  EXPECT_TRUE(r.ok) << c << ": " << r.text;
-  return r.text;
-}
-nlohmann::json cli_json(const std::string& c) {
-  auto r = Cli::get().execute(c, true);
-  EXPECT_TRUE(r.ok) << c << ": " << r.text;
-  return nlohmann::json::parse(r.text);
-}
-
-uint64_t err(const char* node, const char* reason) {
-  const auto& reg = Registry::get();
-  for (size_t id = 0; id < reg.errors().size(); id++)
-    if (reg.nodes()[reg.errors()[id].node]->name == node && reg.errors()[id].reason == reason)
-      return threads().main().error_count(uint16_t(id));
-  ADD_FAILURE() << "no counter " << node << ": " << reason;
-  return 0;
-}
+using test::cli;
+using test::cli_json;
+using test::err;
 
 // A packet from `src` to `dst` (IPv4 or IPv6 text), arriving on `in`.
 struct Pkt {

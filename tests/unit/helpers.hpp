@@ -1,11 +1,16 @@
 #pragma once
-// Helpers for node tests: build frames, run the main thread's graph.
+// Helpers for node tests: build frames, run the main thread's graph, run
+// commands, read a node's counter.
+#include <gtest/gtest.h>
 #include <rte_mbuf.h>
 
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <vector>
 
+#include "control/cli.hpp"
 #include "graph/meta.hpp"
+#include "graph/registry.hpp"
 #include "graph/threads.hpp"
 #include "infra/error.hpp"
 #include "io/eal.hpp"
@@ -27,5 +32,27 @@ inline std::vector<uint8_t> eth(uint16_t type, size_t len = 64) {
 }
 
 inline Thread& T() { return threads().main(); }
+
+// A command that must succeed: its text, or its JSON answer.
+inline std::string cli(const std::string& c) {
+  auto r = Cli::get().execute(c, false);
+  EXPECT_TRUE(r.ok) << c << ": " << r.text;
+  return r.text;
+}
+inline nlohmann::json cli_json(const std::string& c) {
+  auto r = Cli::get().execute(c, true);
+  EXPECT_TRUE(r.ok) << c << ": " << r.text;
+  return nlohmann::json::parse(r.text);
+}
+
+// The main thread's count of a node's error or counter, by its reason.
+inline uint64_t err(const char* node, const char* reason) {
+  const auto& reg = Registry::get();
+  for (size_t id = 0; id < reg.errors().size(); id++)
+    if (reg.nodes()[reg.errors()[id].node]->name == node && reg.errors()[id].reason == reason)
+      return threads().main().error_count(uint16_t(id));
+  ADD_FAILURE() << "no counter " << node << ": " << reason;
+  return 0;
+}
 
 }  // namespace vp::test
